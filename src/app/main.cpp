@@ -1,0 +1,38 @@
+// imgshard: discover, scatter, process, gather, write, report.
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "app/exit_codes.hpp"
+#include "app/options.hpp"
+#include "app/root.hpp"
+#include "app/signals.hpp"
+#include "dist/world.hpp"
+#include "pipeline/batch.hpp"
+
+using namespace imgshard;
+
+int main(int argc, char** argv) {
+  dist::World world(argc, argv);
+  metrics::PhaseTimers timers;
+
+  app::Options options;
+  if (const int code = app::parse_options(argc, argv, options, world.is_root()); code != app::kContinue) return code;
+
+  std::optional<pipeline::Pipeline> pipeline;
+  try {
+    pipeline = pipeline::Pipeline::parse(options.pipeline);
+  } catch (const kernels::KernelError& e) {
+    if (world.is_root()) fmt::print(stderr, "imgshard: error: {}\n", e.what());
+    return app::kExitUsage;
+  }
+
+  const int threads = options.threads > 0 ? options.threads : pipeline::default_threads();
+  pipeline::configure_threads(threads);
+  app::install_stop_handlers();
+  const pipeline::BatchRunner runner(*pipeline, options.decode_options(),
+                                     {.threads = threads, .dynamic = options.schedule == "dynamic"});
+
+  if (world.is_root()) return app::run_as_root(world, options, *pipeline, runner, threads, timers);
+  return app::run_as_worker(world, runner, threads, timers);
+}

@@ -1,0 +1,98 @@
+#include "app/options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app/exit_codes.hpp"
+#include "app/version.hpp"
+#include "kernels/registry.hpp"
+
+namespace imgshard::app {
+
+int parse_options(int argc, char** argv, Options& o, bool print) {
+  CLI::App cli{"imgshard: image collections -> one training-ready HDF5 tensor file, over MPI ranks x OpenMP threads.\n"
+               "Usage: imgshard [OPTIONS] INPUT... -o OUT.h5   (under MPI: mpirun -np R --bind-to none imgshard ...)",
+               "imgshard"};
+  cli.footer("Exit codes: 0 all written, 1 usage error, 2 fatal error, 3 some images failed, 4 interrupted "
+             "(--resume continues).");
+  bool list_kernels = false, kernels_markdown = false;
+  std::string labels = "dirname", progress = "auto";
+
+  cli.set_version_flag("--version", std::string("imgshard ") + kVersion);
+  cli.add_option("INPUT", o.inputs, "directories (walked recursively), image files, or @list.txt");
+  cli.add_option("-o,--output", o.output, "the HDF5 file to write");
+  cli.add_option("-p,--pipeline", o.pipeline, "kernels, e.g. resize=256:256:mode=crop,crop=224:224 (see --list-kernels)")
+      ->capture_default_str();
+  cli.add_flag("--list-kernels", list_kernels, "print every kernel with its arguments and exit");
+  cli.add_flag("--kernels-markdown", kernels_markdown, "print the kernel table of README.md and exit")->group("");
+  cli.add_option("--decode", o.decode, "exact: full decode; fast: JPEG shrink-on-load at a DCT scale before the first resize")
+      ->check(CLI::IsMember({"exact", "fast"}))
+      ->capture_default_str();
+  cli.add_option("--threads", o.threads, "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")
+      ->check(CLI::Range(1, 1024));
+  cli.add_option("--schedule", o.schedule, "how units go to ranks and images to threads")
+      ->check(CLI::IsMember({"static", "dynamic"}))
+      ->capture_default_str();
+  cli.add_option("--chunk", o.chunk, "images per work unit")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cli.add_option("--labels", labels, "dirname: class from the parent folder's name; none")
+      ->check(CLI::IsMember({"dirname", "none"}))
+      ->capture_default_str();
+  cli.add_option("--compress", o.compress, "none, gzip or gzip=LEVEL (0-9) for /images")->capture_default_str();
+  cli.add_flag("--resume", o.resume, "finish an interrupted run of the same inputs and pipeline");
+  cli.add_flag("--force", o.force, "overwrite an existing output");
+  cli.add_flag("--strict", o.strict, "stop at the first image that fails (exit 3; what was written stays)");
+  cli.add_option("--max-pixels", o.max_pixels, "refuse images whose header declares more pixels")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cli.add_option("--fail-on", o.fail_on_name, "warning: any decoder warning fails an image; truncated: only truncation; error: only errors")
+      ->check(CLI::IsMember({"warning", "truncated", "error"}))
+      ->capture_default_str();
+  cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
+  cli.add_option("--progress", progress, "auto (bar on a terminal, else log lines), bar, log, none")
+      ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
+      ->capture_default_str();
+
+  const auto usage_error = [&](const std::string& message) {
+    if (print) fmt::print(stderr, "imgshard: error: {}\n", message);
+    return kExitUsage;
+  };
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    if (print) fmt::print("{}", cli.help());
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    if (print) fmt::print("imgshard {}\n", kVersion);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+  if (list_kernels || kernels_markdown) {
+    if (print) fmt::print("{}", list_kernels ? kernels::list_kernels_text() : kernels::kernels_markdown_table());
+    return kExitOk;
+  }
+  if (o.inputs.empty()) return usage_error("no INPUT given (directories, image files or @list.txt)");
+  if (o.output.empty()) return usage_error("no output given: -o OUT.h5");
+  if (o.resume && o.force) return usage_error("--resume and --force exclude each other");
+
+  if (o.compress == "none") {
+    o.gzip_level = -1;
+  } else if (o.compress == "gzip") {
+    o.gzip_level = 4;
+  } else if (o.compress.starts_with("gzip=") && o.compress.size() == 6 && std::isdigit(o.compress[5])) {
+    o.gzip_level = o.compress[5] - '0';
+  } else {
+    return usage_error(fmt::format("--compress must be none, gzip or gzip=0..9, got '{}'", o.compress));
+  }
+  o.labels = labels == "none" ? io::LabelMode::none : io::LabelMode::dirname;
+  o.fail_on = o.fail_on_name == "truncated" ? io::FailOn::truncated
+              : o.fail_on_name == "error"   ? io::FailOn::error
+                                            : io::FailOn::warning;
+  o.progress = progress == "bar"    ? metrics::ProgressMode::bar
+               : progress == "log"  ? metrics::ProgressMode::log
+               : progress == "none" ? metrics::ProgressMode::none
+                                    : metrics::ProgressMode::automatic;
+  return kContinue;
+}
+
+}  // namespace imgshard::app

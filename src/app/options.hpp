@@ -1,0 +1,40 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/decode.hpp"
+#include "io/discover.hpp"
+#include "metrics/progress.hpp"
+
+namespace imgshard::app {
+
+struct Options {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string pipeline = "resize=224:224";
+  std::string decode = "exact";
+  int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
+  std::string schedule = "dynamic";
+  int chunk = 16;
+  io::LabelMode labels = io::LabelMode::dirname;
+  int gzip_level = -1;  // -1: none
+  std::string compress = "none";
+  bool resume = false;
+  bool force = false;
+  bool strict = false;
+  std::uint64_t max_pixels = io::kDefaultMaxPixels;
+  io::FailOn fail_on = io::FailOn::warning;
+  std::string fail_on_name = "warning";
+  std::string report;
+  metrics::ProgressMode progress = metrics::ProgressMode::automatic;
+
+  io::DecodeOptions decode_options() const { return {max_pixels, fail_on, decode == "fast"}; }
+};
+
+// Parses the command line (every rank does, identically). Returns kContinue, or the exit
+// code when the run ends here (--help, --version, --list-kernels: 0; a usage error: 1).
+// Only `print` (rank 0) writes to the terminal.
+int parse_options(int argc, char** argv, Options& options, bool print);
+
+}  // namespace imgshard::app

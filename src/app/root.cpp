@@ -1,0 +1,308 @@
+#include "app/root.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "app/exit_codes.hpp"
+#include "app/fingerprint.hpp"
+#include "app/signals.hpp"
+#include "app/version.hpp"
+#include "dist/run.hpp"
+#include "io/discover.hpp"
+#include "metrics/progress.hpp"
+#include "metrics/report.hpp"
+#include "store/output_file.hpp"
+
+namespace imgshard::app {
+namespace {
+
+using metrics::Phase;
+
+constexpr double kCheckpointSeconds = 2.0;
+constexpr std::size_t kFailuresShown = 10;
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
+  Fingerprint f;
+  f.add(p.canonical());
+  f.add(o.decode);
+  f.add(o.fail_on_name);
+  f.add(std::to_string(o.max_pixels));
+  f.add(o.labels == io::LabelMode::dirname ? "dirname" : "none");
+  f.add(std::to_string(o.gzip_level));
+  for (const auto& image : c.images) {
+    f.add(image.path);
+    f.add(image.relative);
+  }
+  return f.hex();
+}
+
+store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, const io::Collection& c,
+                              const std::string& fingerprint) {
+  const auto& shape = p.output_shape();
+  const bool chw = shape.layout == kernels::Layout::chw;
+  store::OutputSpec spec;
+  spec.count = c.images.size();
+  spec.image_dims = chw ? std::vector<std::uint64_t>{std::uint64_t(shape.channels), std::uint64_t(shape.height),
+                                                     std::uint64_t(shape.width)}
+                        : std::vector<std::uint64_t>{std::uint64_t(shape.height), std::uint64_t(shape.width),
+                                                     std::uint64_t(shape.channels)};
+  spec.float32 = shape.type == kernels::ElemType::f32;
+  spec.gzip_level = o.gzip_level;
+  spec.string_attributes = {{"imgshard_version", kVersion},
+                            {"pipeline", p.canonical()},
+                            {"layout", chw ? "chw" : "nhwc"},
+                            {"decode", o.decode},
+                            {"created", now_iso8601()},
+                            {"schedule", o.schedule},
+                            {"fail_on", o.fail_on_name},
+                            {"compress", o.compress},
+                            {"labels", o.labels == io::LabelMode::dirname ? "dirname" : "none"},
+                            {"fingerprint", fingerprint}};
+  spec.int_attributes = {{"chunk", o.chunk}, {"max_pixels", std::int64_t(o.max_pixels)}};
+  return spec;
+}
+
+std::vector<std::string> relative_paths(const io::Collection& c) {
+  std::vector<std::string> paths;
+  paths.reserve(c.images.size());
+  for (const auto& image : c.images) paths.push_back(image.relative);
+  return paths;
+}
+
+// Journaled ranges as sorted, merged unit spans.
+std::vector<dist::UnitSpan> done_ranges(const store::OutputFile& file) {
+  auto ranges = file.journaled();
+  std::sort(ranges.begin(), ranges.end(), [](auto& a, auto& b) { return a.begin < b.begin; });
+  std::vector<dist::UnitSpan> done;
+  for (const auto& r : ranges) {
+    if (!done.empty() && r.begin <= done.back().begin + done.back().count) {
+      auto& last = done.back();
+      last.count = std::max(last.begin + last.count, r.begin + r.count) - last.begin;
+    } else {
+      done.push_back({0, r.begin, r.count});
+    }
+  }
+  return done;
+}
+
+// What rank 0 prepares before any work: the collection, the output, the units to do.
+struct Prepared {
+  io::Collection collection;
+  std::optional<store::OutputFile> file;
+  std::vector<dist::UnitSpan> units;
+  std::uint64_t skipped = 0;
+};
+
+// Returns kContinue with `job` filled, or the exit code every rank ends with.
+int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers& timers, Prepared& job) {
+  {
+    auto t = timers.scope(Phase::discover);
+    job.collection = io::discover(o.inputs, o.labels);
+  }
+  auto t = timers.scope(Phase::plan);
+  const std::string fingerprint = fingerprint_of(o, p, job.collection);
+  const std::uint64_t n = job.collection.images.size();
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(o.output, ec);
+  if (exists && !o.force && !o.resume) {
+    fmt::print(stderr, "imgshard: error: {} exists: pass --force to overwrite it or --resume to finish it\n", o.output);
+    return kExitUsage;
+  }
+  std::vector<dist::UnitSpan> done;
+  if (exists && o.resume) {
+    try {
+      job.file = store::OutputFile::reopen(o.output);
+    } catch (const store::StoreError& e) {
+      fmt::print(stderr, "imgshard: {} cannot be read ({}); starting it over\n", o.output, e.what());
+    }
+    if (job.file) {
+      if (job.file->fingerprint() != fingerprint || job.file->count() != n) {
+        fmt::print(stderr,
+                   "imgshard: error: --resume: {} was made from other inputs or another pipeline or options; "
+                   "pass --force to start over\n",
+                   o.output);
+        return kExitUsage;
+      }
+      if (job.file->complete()) {
+        fmt::print("imgshard: {} is already complete ({} images); nothing to do\n", o.output, n);
+        return kExitOk;
+      }
+      done = done_ranges(*job.file);
+    }
+  } else if (o.resume) {
+    fmt::print(stderr, "imgshard: --resume: {} does not exist yet; starting a new run\n", o.output);
+  }
+  if (!job.file) {
+    const auto paths = relative_paths(job.collection);
+    job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
+                                         {paths, job.collection.labels, job.collection.label_names});
+  }
+  for (const auto& d : done) job.skipped += d.count;
+  job.units = dist::plan_units(n, std::uint64_t(o.chunk), done);
+  return kContinue;
+}
+
+struct FailureSummary {
+  std::uint64_t failed = 0;
+  std::vector<std::pair<std::uint64_t, std::string>> all;  // index, "path: reason"
+};
+
+// Reads /status back (the file is the truth, also for rows done by an earlier run).
+FailureSummary read_failures(const store::OutputFile& file) {
+  FailureSummary s;
+  constexpr std::uint64_t kBlock = 1 << 20;
+  for (std::uint64_t begin = 0; begin < file.count(); begin += kBlock) {
+    const std::uint64_t count = std::min(kBlock, file.count() - begin);
+    const auto status = file.read_status(begin, count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      if (status[i] == 0 || status[i] == std::uint8_t(io::ImageStatus::pending)) continue;
+      ++s.failed;
+      const auto path = file.read_paths(begin + i, 1);
+      const auto error = file.read_errors(begin + i, 1);
+      s.all.emplace_back(begin + i, fmt::format("{}: {}", path[0], error[0]));
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& p, const pipeline::BatchRunner& runner,
+                int threads, metrics::PhaseTimers& timers) {
+  Prepared job;
+  int code = kContinue;
+  try {
+    code = prepare(o, p, timers, job);
+  } catch (const io::DiscoveryError& e) {
+    fmt::print(stderr, "imgshard: error: {}\n", e.what());
+    code = kExitUsage;
+  } catch (const store::StoreError& e) {
+    fmt::print(stderr, "imgshard: error: cannot create {}: {}\n", o.output, e.what());
+    code = kExitUsage;
+  }
+  world.agree_on_exit_code(code);
+  if (code != kContinue) return code;
+
+  const std::uint64_t total = job.collection.images.size();
+  store::OutputFile& file = *job.file;
+  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s), {} schedule, chunk {}\n",
+             kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
+             p.canonical(), world.size(), threads, o.schedule, o.chunk);
+
+  metrics::Progress progress(o.progress, total, job.skipped);
+  std::uint64_t done = 0, failed = 0;
+  bool strict_stop = false;
+  auto last_checkpoint = metrics::Clock::now();
+
+  dist::RootHooks hooks;
+  hooks.make_unit = [&](const dist::UnitSpan& span) {
+    pipeline::WorkUnit unit{span.id, span.begin, {}};
+    unit.paths.reserve(span.count);
+    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i)
+      unit.paths.push_back(job.collection.images[i].path);
+    return unit;
+  };
+  hooks.write = [&](const pipeline::UnitResult& r) {
+    {
+      auto t = timers.scope(Phase::write);
+      file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape);
+      if (metrics::seconds_since(last_checkpoint) > kCheckpointSeconds) {
+        file.checkpoint();
+        last_checkpoint = metrics::Clock::now();
+      }
+    }
+    done += r.count;
+    const auto bad = std::count_if(r.status.begin(), r.status.end(), [](std::uint8_t s) { return s != 0; });
+    failed += std::uint64_t(bad);
+    if (bad && o.strict) strict_stop = true;
+    progress.update(done, failed);
+  };
+  hooks.stop_requested = [&] { return strict_stop || stop_requested(); };
+
+  metrics::RankReport self{0, world.host(), threads, {}, 0.0, {}};
+  dist::RunOutcome outcome;
+  try {
+    dist::UnitQueue queue(job.units, world.size(), o.schedule == "dynamic");
+    outcome = dist::run_root(world, queue, runner, hooks, timers, self);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "\nimgshard: fatal: {}\n", e.what());
+    world.abort(kExitFatal);
+  }
+  progress.finish();
+
+  metrics::RunReport report;
+  report.imgshard_version = kVersion;
+  report.pipeline = p.canonical();
+  report.wall_seconds = outcome.ranks.empty() ? timers.wall() : outcome.ranks[0].wall_seconds;
+  report.images = total;
+  report.processed = done;
+  report.skipped = job.skipped;
+  report.mpi_ranks = world.size();
+  report.omp_threads = threads;
+  report.schedule = o.schedule;
+  report.chunk = o.chunk;
+  report.ranks = std::move(outcome.ranks);
+  try {
+    file.set_attribute("mpi_ranks", std::int64_t(world.size()));
+    file.set_attribute("omp_threads", std::int64_t(threads));
+    file.set_attribute("schedule", o.schedule);
+    file.write_timings(report);
+    auto summary = read_failures(file);
+    report.failed = summary.failed;
+    report.failures = std::move(summary.all);
+    if (outcome.interrupted) {
+      file.checkpoint();
+    } else {
+      file.finish();
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "imgshard: fatal: {}\n", e.what());
+    return kExitFatal;
+  }
+  if (!o.report.empty()) {
+    try {
+      metrics::write_json(report, o.report);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "imgshard: warning: {}\n", e.what());
+    }
+  }
+
+  fmt::print("{}\n", metrics::summary_line(report));
+  for (std::size_t i = 0; i < std::min(kFailuresShown, report.failures.size()); ++i)
+    fmt::print("  failed [{}] {}\n", report.failures[i].first, report.failures[i].second);
+  if (report.failures.size() > kFailuresShown)
+    fmt::print("  ... and {} more (see /status and /errors, or --report)\n", report.failures.size() - kFailuresShown);
+
+  if (outcome.interrupted) {
+    const std::uint64_t finished = job.skipped + done;
+    fmt::print(stderr, "imgshard: {}: {} of {} images done; run the same command with --resume to finish\n",
+               strict_stop ? "stopped at the first failure (--strict)" : "interrupted", finished, total);
+    fmt::print("output: {} (incomplete)\n", o.output);
+    return strict_stop ? kExitSomeFailed : kExitInterrupted;
+  }
+  fmt::print("output: {}\n", o.output);
+  return report.failed ? kExitSomeFailed : kExitOk;
+}
+
+int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers) {
+  const int code = world.agree_on_exit_code(kContinue);
+  if (code != kContinue) return code;
+  dist::run_worker(world, runner, stop_requested, timers, {world.rank(), world.host(), threads, {}, 0.0, {}});
+  return kExitOk;  // rank 0's exit code is the run's
+}
+
+}  // namespace imgshard::app

@@ -1,0 +1,198 @@
+#include "dist/run.hpp"
+
+#include <deque>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/nonblocking.hpp>
+#include <boost/serialization/array.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "dist/world_impl.hpp"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, imgshard::pipeline::WorkUnit& u, unsigned) {
+  ar & u.id & u.begin & u.paths;
+}
+
+// A result travels as this header plus the pixels as a raw byte message.
+template <class Archive>
+void serialize(Archive& ar, imgshard::pipeline::UnitResult& r, unsigned) {
+  ar & r.id & r.begin & r.count & r.status & r.errors & r.orig_shape & r.bytes_read;
+}
+
+template <class Archive>
+void serialize(Archive& ar, imgshard::metrics::RankReport& r, unsigned) {
+  ar & r.rank & r.host & r.threads & r.counts.images & r.counts.units & r.counts.bytes_read & r.counts.bytes_sent &
+      r.wall_seconds & r.phases;
+}
+
+}  // namespace boost::serialization
+
+namespace imgshard::dist {
+namespace {
+
+namespace mpi = boost::mpi;
+using metrics::Phase;
+
+enum Tag : int { kWork = 1, kStop = 2, kResult = 3, kPixels = 4, kInterrupt = 5, kReport = 6 };
+
+void finish_report(metrics::RankReport& self, const metrics::PhaseTimers& timers) {
+  self.counts = timers.counts;
+  self.wall_seconds = timers.wall();
+  self.phases = timers.finish();
+}
+
+// A result on its way to rank 0: its buffers must live until both sends complete.
+struct Outgoing {
+  pipeline::UnitResult result;
+  mpi::request header, pixels;
+};
+
+}  // namespace
+
+RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner& runner, const RootHooks& hooks,
+                    metrics::PhaseTimers& timers, metrics::RankReport self) {
+  mpi::communicator& comm = world.impl().comm;
+  const int ranks = comm.size();
+  std::vector<int> in_flight(std::size_t(ranks), 0);
+  int total_in_flight = 0;
+  bool stopping = false;
+  RunOutcome outcome;
+
+  // Work goes out without blocking: a long path list must not stall rank 0 until the worker
+  // has finished its current unit. Completed sends are dropped as we go.
+  std::deque<mpi::request> work_sends;
+  // A worker holds up to kUnitsInFlight units while work is plentiful, one near the end, so
+  // that the last units spread over every rank (rank 0 included) instead of queueing.
+  const auto hand_out = [&](int rank) {
+    const int depth = queue.remaining() >= std::uint64_t(kUnitsInFlight * ranks) ? kUnitsInFlight : 1;
+    if (stopping || queue.empty_for(rank) || in_flight[std::size_t(rank)] >= depth) return;
+    while (!work_sends.empty() && work_sends.front().test()) work_sends.pop_front();
+    work_sends.push_back(comm.isend(rank, kWork, hooks.make_unit(queue.pop_for(rank))));
+    ++in_flight[std::size_t(rank)];
+    ++total_in_flight;
+  };
+
+  pipeline::UnitResult incoming, local;
+  const auto handle_message = [&](const mpi::status& status) {
+    const int source = status.source();
+    if (status.tag() == kInterrupt) {
+      comm.recv(source, kInterrupt);
+      stopping = true;
+      return;
+    }
+    {
+      auto t = timers.scope(Phase::receive);
+      comm.recv(source, kResult, incoming);
+      incoming.pixels.resize(incoming.count * runner.row_bytes());
+      comm.recv(source, kPixels, incoming.pixels.data(), int(incoming.pixels.size()));
+    }
+    --in_flight[std::size_t(source)];
+    --total_in_flight;
+    hooks.write(incoming);
+    hand_out(source);
+  };
+
+  {
+    auto t = timers.scope(Phase::plan);
+    for (int k = 0; k < kUnitsInFlight; ++k)
+      for (int r = 1; r < ranks; ++r) hand_out(r);
+  }
+  while (true) {
+    while (auto status = comm.iprobe(mpi::any_source, mpi::any_tag)) handle_message(*status);
+    if (hooks.stop_requested()) stopping = true;
+    const bool own_work = !stopping && !queue.empty_for(0);
+    if (own_work) {
+      runner.run(hooks.make_unit(queue.pop_for(0)), local, timers);
+      hooks.write(local);
+    } else if (total_in_flight > 0) {
+      mpi::status status;
+      {
+        auto t = timers.scope(Phase::wait);
+        status = comm.probe(mpi::any_source, mpi::any_tag);
+      }
+      handle_message(status);
+    } else {
+      break;
+    }
+  }
+  outcome.interrupted = queue.remaining() > 0;
+  mpi::wait_all(work_sends.begin(), work_sends.end());
+
+  for (int r = 1; r < ranks; ++r) comm.send(r, kStop);
+  finish_report(self, timers);
+  outcome.ranks.push_back(self);
+  for (int r = 1; r < ranks; ++r) {
+    metrics::RankReport report;
+    // A worker may have signalled an interrupt after our last look: drain it first.
+    while (true) {
+      mpi::status status = comm.probe(r, mpi::any_tag);
+      if (status.tag() == kReport) break;
+      comm.recv(r, status.tag());
+    }
+    comm.recv(r, kReport, report);
+    outcome.ranks.push_back(report);
+  }
+  return outcome;
+}
+
+void run_worker(World& world, const pipeline::BatchRunner& runner, const std::function<bool()>& stop_requested,
+                metrics::PhaseTimers& timers, metrics::RankReport self) {
+  mpi::communicator& comm = world.impl().comm;
+  std::deque<Outgoing> sending;  // at most kUnitsInFlight results on the wire
+  std::vector<Outgoing> spare;
+  bool reported_stop = false;
+
+  while (true) {
+    if (!reported_stop && stop_requested()) {
+      comm.send(0, kInterrupt);
+      reported_stop = true;
+    }
+    mpi::status status;
+    {
+      auto t = timers.scope(Phase::wait);
+      status = comm.probe(0, mpi::any_tag);
+    }
+    if (status.tag() == kStop) {
+      comm.recv(0, kStop);
+      break;
+    }
+    pipeline::WorkUnit unit;
+    comm.recv(0, kWork, unit);
+
+    Outgoing out;
+    if (!spare.empty()) {
+      out.result = std::move(spare.back().result);
+      spare.pop_back();
+    }
+    runner.run(unit, out.result, timers);
+    {
+      auto t = timers.scope(Phase::send);
+      sending.push_back(std::move(out));
+      Outgoing& o = sending.back();
+      o.header = comm.isend(0, kResult, o.result);
+      o.pixels = comm.isend(0, kPixels, o.result.pixels.data(), int(o.result.pixels.size()));
+      timers.counts.bytes_sent += o.result.pixels.size();
+      while (sending.size() > std::size_t(kUnitsInFlight)) {
+        sending.front().header.wait();
+        sending.front().pixels.wait();
+        spare.push_back(std::move(sending.front()));
+        sending.pop_front();
+      }
+    }
+  }
+  {
+    auto t = timers.scope(Phase::send);
+    for (auto& o : sending) {
+      o.header.wait();
+      o.pixels.wait();
+    }
+  }
+  finish_report(self, timers);
+  comm.send(0, kReport, self);
+}
+
+}  // namespace imgshard::dist

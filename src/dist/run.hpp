@@ -1,0 +1,36 @@
+#pragma once
+// The distributed run: rank 0 hands out work units and receives results (and works itself
+// when it has nothing else to do); the other ranks process the units they are given.
+#include <functional>
+#include <vector>
+
+#include "dist/schedule.hpp"
+#include "dist/world.hpp"
+#include "metrics/report.hpp"
+#include "pipeline/batch.hpp"
+
+namespace imgshard::dist {
+
+// Units kept in flight per worker, so a worker never waits for rank 0 between two units.
+inline constexpr int kUnitsInFlight = 2;
+
+struct RootHooks {
+  std::function<pipeline::WorkUnit(const UnitSpan&)> make_unit;  // the unit's paths
+  std::function<void(const pipeline::UnitResult&)> write;        // rows into the output
+  std::function<bool()> stop_requested;                          // this rank was signalled
+};
+
+struct RunOutcome {
+  bool interrupted = false;                 // stopped early: some units were not handed out
+  std::vector<metrics::RankReport> ranks;   // rank 0 only: every rank's report
+};
+
+// Rank 0. `self` is rank 0's report, filled with its timers at the end.
+RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner& runner, const RootHooks& hooks,
+                    metrics::PhaseTimers& timers, metrics::RankReport self);
+
+// Every other rank; returns whether the run was interrupted.
+void run_worker(World& world, const pipeline::BatchRunner& runner, const std::function<bool()>& stop_requested,
+                metrics::PhaseTimers& timers, metrics::RankReport self);
+
+}  // namespace imgshard::dist

@@ -1,0 +1,38 @@
+#include "dist/schedule.hpp"
+
+#include <algorithm>
+
+namespace imgshard::dist {
+
+std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk, const std::vector<UnitSpan>& done) {
+  chunk = std::max<std::uint64_t>(chunk, 1);
+  std::vector<UnitSpan> units;
+  std::uint64_t next = 0;
+  auto cover = [&](std::uint64_t begin, std::uint64_t end) {
+    for (std::uint64_t b = begin; b < end; b += chunk)
+      units.push_back({std::uint64_t(units.size()), b, std::min(chunk, end - b)});
+  };
+  for (const UnitSpan& d : done) {
+    if (d.begin > next) cover(next, std::min(d.begin, total));
+    next = std::max(next, d.begin + d.count);
+  }
+  if (next < total) cover(next, total);
+  return units;
+}
+
+UnitQueue::UnitQueue(std::vector<UnitSpan> units, int ranks, bool dynamic)
+    : dynamic_(dynamic), queues_(dynamic ? 1 : std::size_t(std::max(ranks, 1))), remaining_(units.size()) {
+  for (std::size_t k = 0; k < units.size(); ++k) queues_[dynamic ? 0 : k % queues_.size()].push_back(units[k]);
+}
+
+bool UnitQueue::empty_for(int rank) const { return queues_[dynamic_ ? 0 : std::size_t(rank)].empty(); }
+
+UnitSpan UnitQueue::pop_for(int rank) {
+  auto& q = queues_[dynamic_ ? 0 : std::size_t(rank)];
+  UnitSpan u = q.front();
+  q.pop_front();
+  --remaining_;
+  return u;
+}
+
+}  // namespace imgshard::dist

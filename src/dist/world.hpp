@@ -1,0 +1,35 @@
+#pragma once
+// Everything MPI lives in dist/: the world of ranks, and how work and results travel.
+#include <memory>
+#include <string>
+
+namespace imgshard::dist {
+
+// MPI's environment and the world communicator (funneled threading: only the main thread
+// of a rank calls MPI; OpenMP threads never do).
+class World {
+ public:
+  World(int& argc, char**& argv);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  int rank() const;
+  int size() const;
+  bool is_root() const { return rank() == 0; }
+  std::string host() const;
+
+  // Rank 0 says whether the run goes on (0) or every rank stops with that exit code.
+  int agree_on_exit_code(int root_code);
+  void barrier();
+  // Ends every rank of the job at once (a fatal error on one rank).
+  [[noreturn]] void abort(int code);
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace imgshard::dist

@@ -1,0 +1,69 @@
+#include "io/read.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace imgshard::io {
+
+std::string_view status_name(ImageStatus status) {
+  switch (status) {
+    case ImageStatus::ok: return "ok";
+    case ImageStatus::unreadable: return "unreadable";
+    case ImageStatus::empty: return "empty";
+    case ImageStatus::unknown_format: return "unknown_format";
+    case ImageStatus::corrupt: return "corrupt";
+    case ImageStatus::truncated: return "truncated";
+    case ImageStatus::decoder_warning: return "decoder_warning";
+    case ImageStatus::too_large: return "too_large";
+    case ImageStatus::kernel_failed: return "kernel_failed";
+    case ImageStatus::pending: return "pending";
+  }
+  return "unknown";
+}
+
+ImageStatus read_file(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error) {
+  const auto fail = [&](const char* what) {
+    error = std::string("cannot read file: ") + what;
+    return ImageStatus::unreadable;
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return fail("no such file (deleted, or a dangling link)");
+    return fail(std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return fail(std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+  }
+  bytes.resize(std::size_t(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      return fail(std::strerror(saved));
+    }
+    if (n == 0) break;  // shrank while we read
+    done += std::size_t(n);
+  }
+  ::close(fd);
+  bytes.resize(done);
+  if (done == 0) {
+    error = "empty file";
+    return ImageStatus::empty;
+  }
+  return ImageStatus::ok;
+}
+
+}  // namespace imgshard::io

@@ -1,0 +1,110 @@
+#pragma once
+// The contract every kernel follows. A kernel is a pure function of one image (or of a row
+// tile of one): it knows nothing of files, ranks or threads. Each kernel lives in its own
+// file and is declared once by a KernelSpec; --list-kernels, the pipeline parser's messages
+// and README's kernel table are all generated from those declarations.
+#include <limits>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace imgshard::kernels {
+
+// A pipeline that cannot be built or an image a kernel cannot take. The message is one line
+// that starts with the kernel's name, e.g. "gauss: sigma must be > 0, got -1".
+class KernelError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ElemType { u8, f32 };
+enum class Layout { hwc, chw };
+
+// Shape of the images flowing between two steps. height/width 0 mean "varies per image".
+struct ImageShape {
+  int height = 0;
+  int width = 0;
+  int channels = 3;
+  ElemType type = ElemType::u8;
+  Layout layout = Layout::hwc;
+
+  bool fixed() const { return height > 0 && width > 0; }
+  std::size_t bytes() const {
+    return std::size_t(height) * width * channels * (type == ElemType::u8 ? 1 : 4);
+  }
+};
+
+enum class ArgType {
+  integer,  // whole number, range-checked
+  number,   // real number, range-checked
+  choice,   // one word of `choices`
+  numbers,  // real numbers joined by '/', e.g. 0.485/0.456/0.406
+};
+
+inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+
+// One argument, declared once: name, type, default, range, doc.
+struct ArgSpec {
+  std::string name;
+  ArgType type = ArgType::integer;
+  std::string default_value;  // empty: the argument is required
+  std::string doc;
+  double min = -kNoLimit;     // for integer/number (and each element of numbers)
+  double max = kNoLimit;
+  bool min_exclusive = false;  // "must be > min" rather than ">= min"
+  std::vector<std::string> choices;  // for choice; an integer/number arg may also accept these words
+
+  bool required() const { return default_value.empty(); }
+};
+
+// The validated arguments of one step, by name, as their canonical text. Typed getters parse.
+class ArgValues {
+ public:
+  void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  const std::string& text(const std::string& name) const;
+  int integer(const std::string& name) const;
+  double number(const std::string& name) const;
+  std::vector<double> numbers(const std::string& name) const;
+
+ private:
+  std::map<std::string, std::string> values_;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // The shape this step produces from `in`; throws KernelError when it cannot take `in`
+  // (e.g. `equalize` after `normalize`). Runs once per pipeline, before any image.
+  virtual ImageShape output_shape(const ImageShape& in) const = 0;
+
+  // out = f(in). `in` is continuous RGB (or 1-channel) of the type output_shape was given.
+  // `out` may be reallocated; it never aliases `in`. Throws KernelError for an image the
+  // step cannot take (e.g. smaller than a crop).
+  virtual void apply(const cv::Mat& in, cv::Mat& out) const = 0;
+
+  // Rows of context a row tile needs above and below to give the same result as the whole
+  // image; -1 when the kernel cannot be tiled (geometry changes, global statistics).
+  virtual int halo() const { return -1; }
+
+  // For shrink-on-load (--decode fast): the smallest source size (width, height) this step,
+  // as the first geometric step of a pipeline, can be given instead of `source` without
+  // changing its output size. Returning `source` forbids any shrink.
+  virtual cv::Size min_source_size(cv::Size source) const { return source; }
+};
+
+struct KernelSpec {
+  std::string name;
+  std::string summary;  // one line: what it does
+  std::string opencv;   // the OpenCV/NumPy expression it equals, for docs and tests
+  std::vector<ArgSpec> args;
+  std::unique_ptr<Kernel> (*make)(const ArgValues& args) = nullptr;
+};
+
+}  // namespace imgshard::kernels

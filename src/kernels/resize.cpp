@@ -1,0 +1,110 @@
+// resize=W:H[:mode=stretch|crop|pad][:interp=area|linear|cubic|nearest|lanczos][:fill=V]
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kernels/kernel.hpp"
+
+namespace imgshard::kernels {
+namespace {
+
+enum class Mode { stretch, crop, pad };
+
+int interpolation_flag(const std::string& name) {
+  if (name == "linear") return cv::INTER_LINEAR;
+  if (name == "cubic") return cv::INTER_CUBIC;
+  if (name == "nearest") return cv::INTER_NEAREST;
+  if (name == "lanczos") return cv::INTER_LANCZOS4;
+  return cv::INTER_AREA;
+}
+
+class Resize final : public Kernel {
+ public:
+  explicit Resize(const ArgValues& a)
+      : size_(a.integer("width"), a.integer("height")),
+        mode_(a.text("mode") == "crop" ? Mode::crop : a.text("mode") == "pad" ? Mode::pad : Mode::stretch),
+        interp_(interpolation_flag(a.text("interp"))),
+        fill_(a.integer("fill")) {}
+
+  ImageShape output_shape(const ImageShape& in) const override {
+    if (in.layout != Layout::hwc) throw KernelError("resize: cannot follow layout=chw");
+    ImageShape out = in;
+    out.width = size_.width;
+    out.height = size_.height;
+    return out;
+  }
+
+  // The size the whole source is scaled to before the crop or the padding.
+  cv::Size scaled_size(cv::Size src) const {
+    if (mode_ == Mode::stretch) return size_;
+    const double sx = double(size_.width) / src.width, sy = double(size_.height) / src.height;
+    const double s = mode_ == Mode::crop ? std::max(sx, sy) : std::min(sx, sy);
+    cv::Size scaled(int(std::lround(src.width * s)), int(std::lround(src.height * s)));
+    if (mode_ == Mode::crop) return {std::max(scaled.width, size_.width), std::max(scaled.height, size_.height)};
+    return {std::clamp(scaled.width, 1, size_.width), std::clamp(scaled.height, 1, size_.height)};
+  }
+
+  void apply(const cv::Mat& in, cv::Mat& out) const override {
+    const cv::Size scaled = scaled_size(in.size());
+    switch (mode_) {
+      case Mode::stretch:
+        cv::resize(in, out, size_, 0, 0, interp_);
+        return;
+      case Mode::crop: {
+        cv::Mat full;
+        cv::resize(in, full, scaled, 0, 0, interp_);
+        const cv::Rect roi((scaled.width - size_.width) / 2, (scaled.height - size_.height) / 2, size_.width,
+                           size_.height);
+        full(roi).copyTo(out);
+        return;
+      }
+      case Mode::pad: {
+        out.create(size_, in.type());
+        out.setTo(cv::Scalar::all(fill_));
+        const cv::Rect roi((size_.width - scaled.width) / 2, (size_.height - scaled.height) / 2, scaled.width,
+                           scaled.height);
+        cv::Mat target = out(roi);
+        cv::resize(in, target, scaled, 0, 0, interp_);
+        return;
+      }
+    }
+  }
+
+  cv::Size min_source_size(cv::Size source) const override { return scaled_size(source); }
+
+ private:
+  cv::Size size_;
+  Mode mode_;
+  int interp_;
+  int fill_;
+};
+
+}  // namespace
+
+const KernelSpec& resize_kernel() {
+  static const KernelSpec spec{
+      .name = "resize",
+      .summary = "scale to W x H: stretch, or keep aspect and centre-crop or pad",
+      .opencv = "cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)",
+      .args = {{.name = "width", .type = ArgType::integer, .doc = "output width (px)", .min = 1, .max = 65535},
+               {.name = "height", .type = ArgType::integer, .doc = "output height (px)", .min = 1, .max = 65535},
+               {.name = "mode",
+                .type = ArgType::choice,
+                .default_value = "stretch",
+                .doc = "stretch; crop: scale by max(W/w,H/h) then centre-crop; pad: scale by min(W/w,H/h) then "
+                       "centre on a fill canvas",
+                .choices = {"stretch", "crop", "pad"}},
+               {.name = "interp",
+                .type = ArgType::choice,
+                .default_value = "area",
+                .doc = "interpolation: cv2.INTER_AREA, _LINEAR, _CUBIC, _NEAREST, _LANCZOS4",
+                .choices = {"area", "linear", "cubic", "nearest", "lanczos"}},
+               {.name = "fill", .type = ArgType::integer, .default_value = "0", .doc = "pad colour", .min = 0,
+                .max = 255}},
+      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Resize>(a); },
+  };
+  return spec;
+}
+
+}  // namespace imgshard::kernels

@@ -1,0 +1,116 @@
+#include "pipeline/batch.hpp"
+
+#include <cstring>
+
+#include <omp.h>
+#include <opencv2/core/utility.hpp>
+#include <sched.h>
+
+#include "io/read.hpp"
+
+namespace imgshard::pipeline {
+
+using metrics::Phase;
+
+void configure_threads(int threads) {
+  cv::setNumThreads(1);
+  omp_set_num_threads(threads);
+}
+
+int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+BatchRunner::BatchRunner(const Pipeline& pipeline, const io::DecodeOptions& decode, const Schedule& schedule)
+    : pipeline_(pipeline),
+      decode_(decode),
+      schedule_(schedule),
+      row_bytes_(pipeline.output_shape().bytes()),
+      shrink_([&pipeline](cv::Size source) { return pipeline.min_source_size(source); }) {}
+
+namespace {
+
+// What one thread keeps between images, so the hot path does not allocate.
+struct ThreadState {
+  std::vector<std::uint8_t> bytes;
+  io::Decoder decoder;
+  io::DecodedImage decoded;
+  cv::Mat out, scratch;
+};
+
+}  // namespace
+
+void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers) const {
+  const std::size_t n = unit.paths.size();
+  result.id = unit.id;
+  result.begin = unit.begin;
+  result.count = n;
+  result.pixels.assign(n * row_bytes_, 0);
+  result.status.assign(n, 0);
+  result.errors.assign(n, std::string());
+  result.orig_shape.assign(n * 3, 0);
+
+  const auto start = metrics::Clock::now();
+  std::array<double, metrics::kPhaseCount> thread_seconds{};
+  std::uint64_t bytes_read = 0;
+  const int threads = std::min<int>(schedule_.threads, int(std::max<std::size_t>(n, 1)));
+
+#pragma omp parallel num_threads(threads) reduction(+ : bytes_read)
+  {
+    thread_local ThreadState state;
+    double read_s = 0, decode_s = 0, kernels_s = 0;
+    const auto process = [&](std::size_t i) {
+      auto t0 = metrics::Clock::now();
+      std::string error;
+      auto status = io::read_file(unit.paths[i], state.bytes, error);
+      auto t1 = metrics::Clock::now();
+      read_s += std::chrono::duration<double>(t1 - t0).count();
+      if (status == io::ImageStatus::ok) {
+        bytes_read += state.bytes.size();
+        status = state.decoder.decode(state.bytes, decode_, &shrink_, state.decoded, error);
+        auto t2 = metrics::Clock::now();
+        decode_s += std::chrono::duration<double>(t2 - t1).count();
+        if (status != io::ImageStatus::too_large) {
+          result.orig_shape[3 * i] = state.decoded.height;
+          result.orig_shape[3 * i + 1] = state.decoded.width;
+          result.orig_shape[3 * i + 2] = state.decoded.channels;
+        }
+        if (status == io::ImageStatus::ok) {
+          try {
+            pipeline_.run(state.decoded.rgb, state.out, state.scratch);
+            std::memcpy(result.pixels.data() + i * row_bytes_, state.out.data, row_bytes_);
+          } catch (const std::exception& e) {
+            status = io::ImageStatus::kernel_failed;
+            error = e.what();
+          }
+          kernels_s += metrics::seconds_since(t2);
+        }
+      }
+      result.status[i] = static_cast<std::uint8_t>(status);
+      if (status != io::ImageStatus::ok) result.errors[i] = std::move(error);
+    };
+    if (schedule_.dynamic) {
+#pragma omp for schedule(dynamic, 1) nowait
+      for (std::size_t i = 0; i < n; ++i) process(i);
+    } else {
+#pragma omp for schedule(static) nowait
+      for (std::size_t i = 0; i < n; ++i) process(i);
+    }
+#pragma omp critical
+    {
+      thread_seconds[int(Phase::read)] += read_s;
+      thread_seconds[int(Phase::decode)] += decode_s;
+      thread_seconds[int(Phase::kernels)] += kernels_s;
+    }
+  }
+  result.bytes_read = bytes_read;
+  timers.add_split(metrics::seconds_since(start), thread_seconds);
+  timers.counts.images += n;
+  timers.counts.units += 1;
+  timers.counts.bytes_read += bytes_read;
+}
+
+}  // namespace imgshard::pipeline

@@ -1,0 +1,62 @@
+#pragma once
+// Running the pipeline over the images of one work unit, spread over OpenMP threads.
+// This is the only place that decides how images are spread over threads.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/decode.hpp"
+#include "metrics/phases.hpp"
+#include "pipeline/pipeline.hpp"
+
+namespace imgshard::pipeline {
+
+// The schedule knobs, in one place.
+struct Schedule {
+  int threads = 1;       // OpenMP threads of this rank
+  bool dynamic = true;   // images handed to threads one at a time (else in equal blocks)
+};
+
+// A run of consecutive image indices [begin, begin + paths.size()).
+struct WorkUnit {
+  std::uint64_t id = 0;
+  std::uint64_t begin = 0;
+  std::vector<std::string> paths;
+};
+
+// What a unit gives back, row by row in index order.
+struct UnitResult {
+  std::uint64_t id = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t count = 0;
+  std::vector<std::uint8_t> pixels;        // count x row_bytes, zeros for failed images
+  std::vector<std::uint8_t> status;        // io::ImageStatus per image
+  std::vector<std::string> errors;         // "" when ok
+  std::vector<std::int32_t> orig_shape;    // count x 3: height, width, channels (0s when unknown)
+  std::uint64_t bytes_read = 0;
+};
+
+class BatchRunner {
+ public:
+  BatchRunner(const Pipeline& pipeline, const io::DecodeOptions& decode, const Schedule& schedule);
+
+  // Reads, decodes and transforms every image of `unit` into `result` (its buffers reused).
+  // Adds the read/decode/kernels split of the elapsed time to `timers`.
+  void run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers) const;
+
+  std::size_t row_bytes() const { return row_bytes_; }
+
+ private:
+  const Pipeline& pipeline_;
+  io::DecodeOptions decode_;
+  Schedule schedule_;
+  std::size_t row_bytes_;
+  io::ShrinkLimit shrink_;
+};
+
+// Sets the OpenMP thread count and switches OpenCV's own threads off, so that ranks x
+// threads is the whole parallelism. Call once per rank before any work.
+void configure_threads(int threads);
+int default_threads();  // OMP_NUM_THREADS, else the CPUs this rank may use
+
+}  // namespace imgshard::pipeline

@@ -1,0 +1,296 @@
+#include "store/output_file.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace imgshard::store {
+
+std::string journal_path(const std::string& output_path) { return output_path + ".journal"; }
+
+namespace {
+
+constexpr std::uint8_t kPending = 255;
+
+// Silences HDF5's own error stack printing: check() turns errors into one-line exceptions.
+struct QuietHdf5 {
+  QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+
+void quiet_hdf5() { static QuietHdf5 once; }
+
+Handle create_dataset(hid_t file, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
+                      hid_t dcpl = H5P_DEFAULT) {
+  Handle space = simple_space(dims);
+  return make_dataset(check(H5Dcreate2(file, name.c_str(), type, space.id(), H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                            "create " + name));
+}
+
+// Allocated at creation: writing rows later then changes raw data only, not the file's
+// structure, which keeps a killed run's file readable.
+Handle early_plist(const void* fill, hid_t fill_type) {
+  Handle dcpl = make_plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"));
+  check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "allocation time");
+  if (fill) check(H5Pset_fill_value(dcpl.id(), fill_type, fill), "fill value");
+  return dcpl;
+}
+
+template <typename T>
+void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
+  if (values.empty()) return;
+  check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write");
+}
+
+void append_journal(const std::string& path, const std::vector<IndexRange>& ranges) {
+  std::string text;
+  for (const auto& r : ranges) text += fmt::format("{} {}\n", r.begin, r.count);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(saved)));
+    }
+    done += std::size_t(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, const Catalog& catalog) {
+  quiet_hdf5();
+  std::error_code ec;
+  std::filesystem::remove(journal_path(path), ec);
+  OutputFile out;
+  out.path_ = path;
+  out.count_ = spec.count;
+  out.float32_ = spec.float32;
+  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
+  const hid_t f = out.file_.id();
+  const hsize_t n = spec.count;
+
+  // /images: one chunk per image, so that any rank count and order writes the same chunks.
+  std::vector<hsize_t> dims{n}, chunk{1};
+  for (auto d : spec.image_dims) {
+    dims.push_back(d);
+    chunk.push_back(d);
+  }
+  out.image_dims_ = dims;
+  Handle dcpl = make_plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"));
+  check(H5Pset_chunk(dcpl.id(), int(chunk.size()), chunk.data()), "chunk");
+  if (spec.gzip_level >= 0) {
+    check(H5Pset_deflate(dcpl.id(), unsigned(spec.gzip_level)), "gzip");
+  } else {
+    // Uncompressed chunks are placed now (sparse on disk): later writes touch raw data only.
+    check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "allocation time");
+    check(H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER), "fill time");
+  }
+  const hid_t pixel_type = spec.float32 ? H5T_IEEE_F32LE : H5T_STD_U8LE;
+  create_dataset(f, "images", pixel_type, dims, dcpl.id());
+
+  Handle strings = utf8_string_type();
+  Handle paths = create_dataset(f, "paths", strings.id(), {n});
+  write_strings(paths.id(), n, 0, catalog.paths);
+  Handle labels = create_dataset(f, "labels", H5T_STD_I32LE, {n});
+  write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
+  Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
+  write_strings(names.id(), catalog.label_names.size(), 0, catalog.label_names);
+
+  const std::int32_t zero = 0;
+  create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());
+  create_dataset(f, "status", H5T_STD_U8LE, {n}, early_plist(&kPending, H5T_NATIVE_UINT8).id());
+  create_dataset(f, "errors", strings.id(), {n}, early_plist(nullptr, 0).id());
+
+  for (const auto& [name, value] : spec.string_attributes) set_attr(f, name, value);
+  for (const auto& [name, value] : spec.int_attributes) set_attr(f, name, value);
+  set_attr(f, "complete", std::int64_t{0});
+  out.open_datasets();
+  check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
+  return out;
+}
+
+OutputFile OutputFile::reopen(const std::string& path) {
+  quiet_hdf5();
+  OutputFile out;
+  out.path_ = path;
+  out.file_ = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path));
+  out.open_datasets();
+  Handle space = make_space(check(H5Dget_space(out.images_.id()), "images space"));
+  const int rank = check(H5Sget_simple_extent_ndims(space.id()), "images rank");
+  out.image_dims_.resize(std::size_t(rank));
+  check(H5Sget_simple_extent_dims(space.id(), out.image_dims_.data(), nullptr), "images dims");
+  out.count_ = out.image_dims_[0];
+  Handle type = make_type(check(H5Dget_type(out.images_.id()), "images type"));
+  out.float32_ = H5Tget_class(type.id()) == H5T_FLOAT;
+  return out;
+}
+
+bool OutputFile::is_complete(const std::string& path) {
+  quiet_hdf5();
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return false;
+  }
+  Handle file = make_file(id);
+  try {
+    return has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
+  } catch (const StoreError&) {
+    return false;
+  }
+}
+
+void OutputFile::open_datasets() {
+  const hid_t f = file_.id();
+  auto open = [&](const char* name) { return make_dataset(check(H5Dopen2(f, name, H5P_DEFAULT), std::string("open /") + name)); };
+  images_ = open("images");
+  status_ = open("status");
+  errors_ = open("errors");
+  orig_shape_ = open("orig_shape");
+  paths_ = open("paths");
+}
+
+std::string OutputFile::fingerprint() const {
+  return has_attr(file_.id(), "fingerprint") ? get_string_attr(file_.id(), "fingerprint") : "";
+}
+
+bool OutputFile::complete() const {
+  return has_attr(file_.id(), "complete") && get_int_attr(file_.id(), "complete") == 1;
+}
+
+std::vector<IndexRange> OutputFile::journaled() const {
+  std::vector<IndexRange> ranges;
+  std::ifstream in(journal_path(path_));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a last line without its newline was cut by a kill: not trusted
+    std::istringstream fields(line);
+    IndexRange r;
+    if (fields >> r.begin >> r.count && r.begin + r.count <= count_) ranges.push_back(r);
+  }
+  return ranges;
+}
+
+void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                            const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                            const std::vector<std::int32_t>& orig_shape) {
+  if (count == 0) return;
+  {
+    Handle file_space = row_selection(image_dims_, begin, count);
+    std::vector<hsize_t> memory_dims = image_dims_;
+    memory_dims[0] = count;
+    Handle memory = simple_space(memory_dims);
+    check(H5Dwrite(images_.id(), float32_ ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT8, memory.id(), file_space.id(),
+                   H5P_DEFAULT, pixels),
+          "write /images");
+  }
+  {
+    Handle file_space = row_selection({count_, 3}, begin, count);
+    Handle memory = simple_space({count, 3});
+    check(H5Dwrite(orig_shape_.id(), H5T_NATIVE_INT32, memory.id(), file_space.id(), H5P_DEFAULT, orig_shape.data()),
+          "write /orig_shape");
+  }
+  write_strings(errors_.id(), count_, begin, errors);
+  {
+    // Status last: a row whose status is no longer "pending" has its other datasets written.
+    Handle file_space = row_selection({count_}, begin, count);
+    Handle memory = simple_space({count});
+    check(H5Dwrite(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, status.data()),
+          "write /status");
+  }
+  unjournaled_.push_back({begin, count});
+}
+
+void OutputFile::checkpoint() {
+  if (unjournaled_.empty()) return;
+  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  append_journal(journal_path(path_), unjournaled_);
+  unjournaled_.clear();
+}
+
+void OutputFile::set_attribute(const std::string& name, const std::string& value) { set_attr(file_.id(), name, value); }
+void OutputFile::set_attribute(const std::string& name, std::int64_t value) { set_attr(file_.id(), name, value); }
+
+void OutputFile::write_timings(const metrics::RunReport& report) {
+  const hid_t f = file_.id();
+  if (H5Lexists(f, "timings", H5P_DEFAULT) > 0) check(H5Ldelete(f, "timings", H5P_DEFAULT), "replace /timings");
+  Handle group = make_group(check(H5Gcreate2(f, "timings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /timings"));
+  const hid_t g = group.id();
+  const hsize_t ranks = report.ranks.size(), phases = metrics::kPhaseCount;
+
+  Handle strings = utf8_string_type();
+  std::vector<std::string> names(metrics::kPhaseNames.begin(), metrics::kPhaseNames.end());
+  Handle phase_names = create_dataset(g, "phase_names", strings.id(), {phases});
+  write_strings(phase_names.id(), phases, 0, names);
+
+  std::vector<double> seconds, wall;
+  std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent;
+  std::vector<std::string> hosts;
+  for (const auto& r : report.ranks) {
+    seconds.insert(seconds.end(), r.phases.begin(), r.phases.end());
+    wall.push_back(r.wall_seconds);
+    rank_ids.push_back(r.rank);
+    threads.push_back(r.threads);
+    images.push_back(std::int64_t(r.counts.images));
+    units.push_back(std::int64_t(r.counts.units));
+    bytes_read.push_back(std::int64_t(r.counts.bytes_read));
+    bytes_sent.push_back(std::int64_t(r.counts.bytes_sent));
+    hosts.push_back(r.host);
+  }
+  write_all(create_dataset(g, "phase_seconds", H5T_IEEE_F64LE, {ranks, phases}).id(), H5T_NATIVE_DOUBLE, seconds);
+  write_all(create_dataset(g, "wall_seconds", H5T_IEEE_F64LE, {ranks}).id(), H5T_NATIVE_DOUBLE, wall);
+  for (auto& [name, values] : {std::pair{"rank", &rank_ids}, {"threads", &threads}, {"images", &images},
+                               {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent}})
+    write_all(create_dataset(g, name, H5T_STD_I64LE, {ranks}).id(), H5T_NATIVE_INT64, *values);
+  Handle host_set = create_dataset(g, "hosts", strings.id(), {ranks});
+  write_strings(host_set.id(), ranks, 0, hosts);
+  set_attr(g, "wall_seconds", fmt::format("{}", report.wall_seconds));
+  set_attr(g, "images_per_s", fmt::format("{}", report.images_per_s()));
+}
+
+void OutputFile::finish() {
+  checkpoint();
+  set_attr(file_.id(), "complete", std::int64_t{1});
+  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  images_.reset();
+  status_.reset();
+  errors_.reset();
+  orig_shape_.reset();
+  paths_.reset();
+  file_.reset();
+  std::error_code ec;
+  std::filesystem::remove(journal_path(path_), ec);
+}
+
+std::vector<std::uint8_t> OutputFile::read_status(std::uint64_t begin, std::uint64_t count) const {
+  std::vector<std::uint8_t> values(count);
+  if (count == 0) return values;
+  Handle file_space = row_selection({count_}, begin, count);
+  Handle memory = simple_space({count});
+  check(H5Dread(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, values.data()),
+        "read /status");
+  return values;
+}
+
+std::vector<std::string> OutputFile::read_errors(std::uint64_t begin, std::uint64_t count) const {
+  return read_strings(errors_.id(), begin, count, count_);
+}
+
+std::vector<std::string> OutputFile::read_paths(std::uint64_t begin, std::uint64_t count) const {
+  return read_strings(paths_.id(), begin, count, count_);
+}
+
+}  // namespace imgshard::store

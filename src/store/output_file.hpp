@@ -1,0 +1,89 @@
+#pragma once
+// The one HDF5 output file (layout in SPEC.md and README.md).
+//
+// Resume design: every dataset is created at its final size when the run starts (/status
+// filled with 255 = pending). Rows are written as units arrive, in any order; every few
+// seconds the file is flushed (H5Fflush) and only then are the units written since the last
+// flush appended to a journal beside the file (OUT.journal) and fsync'd. --resume trusts
+// only the journal: a unit is done when its line is there. `complete` = 1 is set last.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metrics/report.hpp"
+#include "store/h5.hpp"
+
+namespace imgshard::store {
+
+struct OutputSpec {
+  std::uint64_t count = 0;
+  std::vector<std::uint64_t> image_dims;  // one image: [H, W, C] or [C, H, W]
+  bool float32 = false;                   // else uint8
+  int gzip_level = -1;                    // -1: no compression
+  std::vector<std::pair<std::string, std::string>> string_attributes;
+  std::vector<std::pair<std::string, std::int64_t>> int_attributes;
+};
+
+// What rank 0 knows of every image before any pixel.
+struct Catalog {
+  const std::vector<std::string>& paths;
+  const std::vector<std::int32_t>& labels;
+  const std::vector<std::string>& label_names;
+};
+
+// A half-open run of image indices [begin, begin + count).
+struct IndexRange {
+  std::uint64_t begin = 0;
+  std::uint64_t count = 0;
+};
+
+class OutputFile {
+ public:
+  // Creates (or truncates) `path` with every dataset at its final size; removes a stale journal.
+  static OutputFile create(const std::string& path, const OutputSpec& spec, const Catalog& catalog);
+  // Opens an existing output for --resume; throws StoreError when it cannot be read.
+  static OutputFile reopen(const std::string& path);
+  // Whether `path` is an HDF5 file whose `complete` attribute is 1 (false on any doubt).
+  static bool is_complete(const std::string& path);
+
+  std::string fingerprint() const;
+  bool complete() const;
+  std::uint64_t count() const { return count_; }
+  // The ranges the journal says were written and flushed before.
+  std::vector<IndexRange> journaled() const;
+
+  void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                  const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                  const std::vector<std::int32_t>& orig_shape);
+  // Flushes the file, then journals every range written since the last checkpoint.
+  void checkpoint();
+  void set_attribute(const std::string& name, const std::string& value);
+  void set_attribute(const std::string& name, std::int64_t value);
+  void write_timings(const metrics::RunReport& report);
+  // Marks the file complete, closes it and drops the journal.
+  void finish();
+
+  // Reading back, for the summary.
+  std::vector<std::uint8_t> read_status(std::uint64_t begin, std::uint64_t count) const;
+  std::vector<std::string> read_errors(std::uint64_t begin, std::uint64_t count) const;
+  std::vector<std::string> read_paths(std::uint64_t begin, std::uint64_t count) const;
+
+  OutputFile(OutputFile&&) = default;
+  OutputFile& operator=(OutputFile&&) = default;
+
+ private:
+  OutputFile() = default;
+  void open_datasets();
+
+  std::string path_;
+  std::uint64_t count_ = 0;
+  std::vector<hsize_t> image_dims_;  // full: [N, ...]
+  bool float32_ = false;
+  Handle file_, images_, status_, errors_, orig_shape_, paths_;
+  std::vector<IndexRange> unjournaled_;
+};
+
+std::string journal_path(const std::string& output_path);
+
+}  // namespace imgshard::store
