@@ -1,0 +1,60 @@
+"""Shared helpers of the end-to-end tests: run the real binary under mpirun, read with h5py."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import cv2
+import h5py
+import numpy as np
+
+IMGSHARD = os.environ.get("IMGSHARD", "")
+SOURCE_DIR = os.environ.get("IMGSHARD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SAMPLE = os.path.join(SOURCE_DIR, "data", "sample")
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pgm", ".ppm")
+
+
+def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=()):
+    """Runs imgshard under `mpirun -np np_`, returns the CompletedProcess (never raises on rc)."""
+    if not IMGSHARD:
+        raise RuntimeError("IMGSHARD is not set: run the tests through ctest")
+    env = dict(os.environ)
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env.update(extra_env or {})
+    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, IMGSHARD, *args,
+           "--threads", str(threads), "--progress", "none"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def sample_files(root=SAMPLE):
+    """The images under root in imgshard's order: byte order of the relative path."""
+    rel = []
+    for dirpath, _, files in os.walk(root, followlinks=True):
+        for name in files:
+            if name.lower().endswith(EXTENSIONS):
+                rel.append(os.path.relpath(os.path.join(dirpath, name), root))
+    return sorted(rel, key=lambda p: p.encode())
+
+
+def reference(path, width, height, interpolation=cv2.INTER_AREA):
+    """What the spec promises for resize=W:H: OpenCV's full decode, RGB, then cv2.resize."""
+    rgb = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return cv2.resize(rgb, (width, height), interpolation=interpolation)
+
+
+def read(path, *names):
+    with h5py.File(path, "r") as f:
+        return {name: f[name][()] for name in names}
+
+
+def max_diff(a, b):
+    return int(np.abs(a.astype(np.int32) - b.astype(np.int32)).max())
+
+
+class TempDir:
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="imgshard-test-")
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)

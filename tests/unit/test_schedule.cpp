@@ -1,0 +1,51 @@
+// Work-unit planning and the static / dynamic hand-out policies.
+#include <gtest/gtest.h>
+
+#include "dist/schedule.hpp"
+
+using namespace imgshard::dist;
+
+namespace {
+std::vector<std::pair<std::uint64_t, std::uint64_t>> spans(const std::vector<UnitSpan>& units) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> r;
+  for (const auto& u : units) r.emplace_back(u.begin, u.count);
+  return r;
+}
+}  // namespace
+
+TEST(PlanUnits, ConsecutiveChunksWithShortLastUnit) {
+  EXPECT_EQ(spans(plan_units(10, 4)), (decltype(spans({})){{0, 4}, {4, 4}, {8, 2}}));
+  EXPECT_EQ(spans(plan_units(3, 7)), (decltype(spans({})){{0, 3}}));
+  EXPECT_TRUE(plan_units(0, 4).empty());
+}
+
+TEST(PlanUnits, IdsNumberUnitsInOrder) {
+  const auto units = plan_units(10, 3);
+  for (std::size_t k = 0; k < units.size(); ++k) EXPECT_EQ(units[k].id, k);
+}
+
+TEST(PlanUnits, DoneRangesAreSkippedAndNeverSpanned) {
+  const auto units = plan_units(20, 4, {{0, 2, 3}, {0, 10, 6}});
+  EXPECT_EQ(spans(units), (decltype(spans({})){{0, 2}, {5, 4}, {9, 1}, {16, 4}}));
+}
+
+TEST(PlanUnits, EverythingDoneLeavesNothing) { EXPECT_TRUE(plan_units(8, 4, {{0, 0, 8}}).empty()); }
+
+TEST(UnitQueue, StaticDealsRoundRobin) {
+  UnitQueue q(plan_units(10, 2), 3, /*dynamic=*/false);  // units 0..4
+  std::vector<std::uint64_t> rank1;
+  while (!q.empty_for(1)) rank1.push_back(q.pop_for(1).id);
+  EXPECT_EQ(rank1, (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(q.remaining(), 3u);
+  EXPECT_EQ(q.pop_for(0).id, 0u);
+  EXPECT_EQ(q.pop_for(2).id, 2u);
+}
+
+TEST(UnitQueue, DynamicServesWhoeverAsksInOrder) {
+  UnitQueue q(plan_units(6, 2), 3, /*dynamic=*/true);
+  EXPECT_EQ(q.pop_for(2).id, 0u);
+  EXPECT_EQ(q.pop_for(2).id, 1u);
+  EXPECT_EQ(q.pop_for(0).id, 2u);
+  EXPECT_TRUE(q.empty_for(1));
+  EXPECT_EQ(q.remaining(), 0u);
+}
