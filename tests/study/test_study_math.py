@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""Unit tests of scripts/imgshard_study.py: fits, Karp-Flatt, cost model, image lists.
+
+Needs no imgshard binary. Run one group:  test_study_math.py AmdahlFit
+"""
+
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "scripts")))
+
+import numpy as np  # noqa: E402
+
+import imgshard_study as st  # noqa: E402
+
+CORES = np.array([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64], dtype=float)
+
+
+class AmdahlFit(unittest.TestCase):
+    def test_exact_data(self):
+        for f in (0.0, 0.01, 0.07, 0.3, 0.9):
+            fit = st.fit_amdahl(CORES, st.amdahl_speedup(CORES, f))
+            self.assertAlmostEqual(fit.f, f, places=6)
+            self.assertLess(fit.rmse, 1e-6)
+            self.assertEqual(fit.law, "amdahl")
+
+    def test_noisy_timings_recover_serial_fraction(self):
+        # Synthetic wall times T(p) = T1 (f + (1-f)/p), 2% multiplicative noise,
+        # three repeats each with the median kept, as scaling-study does.
+        f, t1 = 0.07, 120.0
+        for seed in range(25):
+            rng = np.random.default_rng(seed)
+            t_true = t1 * (f + (1 - f) / CORES)
+            t = np.median(t_true * (1 + 0.02 * rng.standard_normal((3, CORES.size))), axis=0)
+            speedup = t[0] / t
+            fit = st.fit_amdahl(CORES, speedup)
+            self.assertLess(abs(fit.f - f), 0.01, f"seed {seed}: f = {fit.f}")
+
+    def test_bounds(self):
+        self.assertAlmostEqual(st.fit_amdahl(CORES, CORES).f, 0.0, places=6)
+        self.assertAlmostEqual(st.fit_amdahl(CORES, 1.2 * CORES).f, 0.0, places=6)  # superlinear: clamped
+        self.assertAlmostEqual(st.fit_amdahl(CORES, np.ones_like(CORES)).f, 1.0, places=6)
+
+    def test_predict_and_bad_input(self):
+        fit = st.fit_amdahl([1, 2, 4], st.amdahl_speedup([1, 2, 4], 0.2))
+        self.assertAlmostEqual(float(fit.predict(1e9)), 5.0, places=3)   # 1/f
+        with self.assertRaises(ValueError):
+            st.fit_amdahl([1, 2], [1.0])
+        with self.assertRaises(ValueError):
+            st.fit_amdahl([1, 2], [float("nan"), 0.0])
+
+
+class KarpFlatt(unittest.TestCase):
+    def test_constant_on_exact_amdahl(self):
+        for f in (0.0, 0.07, 0.5):
+            e = st.karp_flatt(st.amdahl_speedup(CORES, f), CORES)
+            self.assertTrue(math.isnan(e[0]))               # p = 1: undefined
+            np.testing.assert_allclose(e[1:], f, atol=1e-12)
+
+    def test_scalar_and_growth(self):
+        self.assertAlmostEqual(st.karp_flatt(1.5, 2), (1 / 1.5 - 0.5) / 0.5)
+        self.assertTrue(math.isnan(st.karp_flatt(1.0, 1)))
+        # Overhead growing with p (T = 1/p + 0.01 p) gives a growing metric.
+        t = 1 / CORES + 0.01 * CORES
+        e = st.karp_flatt((1 + 0.01) / t, CORES)
+        self.assertTrue(np.all(np.diff(e[1:]) > 0))
+
+
+class Gustafson(unittest.TestCase):
+    def test_exact_and_clamped(self):
+        for f in (0.0, 0.1, 0.4):
+            self.assertAlmostEqual(st.fit_gustafson(CORES, st.gustafson_speedup(CORES, f)).f, f, places=12)
+        self.assertEqual(st.fit_gustafson(CORES, 2 * CORES).f, 0.0)
+
+    def test_speedup_and_efficiency(self):
+        s, e = st.speedup_and_efficiency([2, 4, 8], [20.0, 36.0, 60.0], 2, 20.0)
+        np.testing.assert_allclose(s, [2.0, 3.6, 6.0])
+        np.testing.assert_allclose(e, [1.0, 0.9, 0.75])
+
+
+def model(**kw):
+    base = dict(threads=4, c_w=0.02, c_s=0.0005, c_msg=0.0002, c_wr=0.0003, fixed=1.5,
+                chunk=16, b_out=150528.0, b_in=110000.0)
+    base.update(kw)
+    return st.CostModel(**base)
+
+
+class Projection(unittest.TestCase):
+    R = np.arange(1, 1001)
+
+    def test_single_rank(self):
+        m = model()
+        self.assertAlmostEqual(float(m.throughput(1)), 1 / (m.c_w / m.threads + m.c_0))
+
+    def test_monotone_and_saturates_where_formula_says(self):
+        for kw in ({}, {"threads": 1}, {"c_msg": 0.0}, {"c_wr": 0.002}, {"c_s": 0.0}):
+            m = model(**kw)
+            x = m.throughput(self.R)
+            self.assertTrue(np.all(np.diff(x) >= -1e-9), kw)
+            rstar = m.saturation_ranks()
+            self.assertAlmostEqual(rstar, 1 + 1 / (m.c_0 * m.x_w))
+            self.assertLess(rstar, self.R[-1])
+            x_max = 1 / m.c_0
+            after = self.R >= rstar
+            np.testing.assert_allclose(x[after], x_max, rtol=1e-12)
+            self.assertTrue(np.all(x[~after] < x_max))
+            u0 = m.rank0_utilisation(self.R)
+            np.testing.assert_allclose(u0[after], 1.0)
+            self.assertTrue(np.all(u0[~after] < 1.0))
+            self.assertTrue(np.all(np.diff(u0) >= -1e-12))
+            lo, hi = self.R[~after].max(), self.R[after].min()
+            self.assertEqual(m.limit([lo, hi]), ["workers", "rank0"])
+            # Continuous: the unsaturated branch reaches 1/c0 exactly at R*.
+            self.assertAlmostEqual(((rstar - 1) * m.x_w + m.x_0) / (1 + m.c_0 * m.x_0), x_max)
+
+    def test_worker_utilisation(self):
+        m = model()
+        uw = m.worker_utilisation(self.R)
+        self.assertTrue(math.isnan(uw[0]))
+        rstar = m.saturation_ranks()
+        np.testing.assert_allclose(uw[1:][self.R[1:] < rstar], 1.0)
+        self.assertTrue(np.all(np.diff(uw[self.R >= math.ceil(rstar)]) < 0))
+
+    def test_write_bandwidth(self):
+        m = model(c_msg=0.0)
+        self.assertAlmostEqual(m.write_saturation_ranks(), m.saturation_ranks())
+        self.assertAlmostEqual(m.write_bw, m.b_out / m.c_wr)
+        slow = m.with_write_bw(m.write_bw / 2)
+        self.assertAlmostEqual(slow.c_wr, 2 * m.c_wr)
+        self.assertLess(slow.saturation_ranks(), m.saturation_ranks())
+
+    def test_no_coordination_cost_never_saturates(self):
+        m = model(c_msg=0.0, c_wr=0.0)
+        self.assertEqual(m.saturation_ranks(), math.inf)
+        np.testing.assert_allclose(m.throughput(self.R), (self.R - 1) * m.x_w + m.x_0)
+
+    def test_read_bandwidth_cap(self):
+        m = model(read_bw=200e6)
+        cap = 200e6 / m.b_in
+        x = m.throughput(self.R)
+        self.assertTrue(np.all(x <= cap + 1e-9))
+        rr = m.read_saturation_ranks()
+        self.assertLess(rr, m.saturation_ranks())
+        self.assertEqual(m.limit([math.ceil(rr)]), ["read_bw"])
+        self.assertEqual(m.limit([math.floor(rr)]), ["workers"])
+
+    def test_wall(self):
+        m = model()
+        self.assertAlmostEqual(float(m.wall(10000, 8)), m.fixed + 10000 / float(m.throughput(8)))
+        self.assertLess(float(m.run_throughput(10000, 8)), float(m.throughput(8)))
+
+
+def fake_report(ranks, threads, n, c_w=0.01, c_s=0.001, c_msg=0.0004, c_wr=0.0006, fixed=0.2, chunk=8):
+    """A report as imgshard would write it for a run obeying the cost model."""
+    per = [0] * ranks
+    if ranks == 1:
+        per[0] = n
+    else:
+        per[0] = n // 10
+        rest = n - per[0]
+        for r in range(1, ranks):
+            per[r] = rest // (ranks - 1) + (1 if r - 1 < rest % (ranks - 1) else 0)
+    out = []
+    for r in range(ranks):
+        comp = per[r] * c_w / threads
+        ph = dict.fromkeys(st.PHASES, 0.0)
+        ph.update(read=0.2 * comp, decode=0.5 * comp, kernels=0.3 * comp)
+        if r == 0:
+            ph.update(discover=0.75 * fixed, plan=0.25 * fixed, write=n * c_wr)
+            if ranks > 1:
+                ph.update(send=0.25 * n * c_msg, receive=0.75 * n * c_msg)
+        else:
+            ph.update(send=0.9 * per[r] * c_s, receive=0.1 * per[r] * c_s, wait=0.05)
+        out.append({"rank": r, "host": "h", "threads": threads, "images": per[r],
+                    "units": -(-per[r] // chunk), "bytes_read": per[r] * 1000, "bytes_sent": 0,
+                    "wall_seconds": sum(ph.values()), "phases": ph})
+    wall = max(x["wall_seconds"] for x in out)
+    return {"imgshard_version": "test", "pipeline": "resize=224:224", "wall_seconds": wall,
+            "images": n, "failed": 0, "images_per_s": n / wall, "mpi_ranks": ranks,
+            "omp_threads": threads, "schedule": "dynamic", "chunk": chunk, "ranks": out}
+
+
+class Calibrate(unittest.TestCase):
+    def test_recovers_constants(self):
+        runs = [{"report": fake_report(r, t, 400), "out_bytes": 400 * 5000}
+                for r in (1, 2, 4) for t in (1, 2)]
+        for t in (1, 2):
+            m = st.calibrate(runs, t)
+            self.assertEqual(m.threads, t)
+            self.assertAlmostEqual(m.c_w, 0.01)
+            self.assertAlmostEqual(m.c_s, 0.001)
+            self.assertAlmostEqual(m.c_msg, 0.0004)
+            self.assertAlmostEqual(m.c_wr, 0.0006)
+            self.assertAlmostEqual(m.fixed, 0.2)
+            self.assertEqual(m.chunk, 8)
+            self.assertAlmostEqual(m.b_out, 5000)
+            self.assertAlmostEqual(m.b_in, 1000)
+        with self.assertRaises(ValueError):
+            st.calibrate(runs, 3)
+
+    def test_rank_filter(self):
+        runs = [{"report": fake_report(1, 2, 100, c_w=0.05)}, {"report": fake_report(4, 2, 400)}]
+        self.assertAlmostEqual(st.calibrate(runs, 2, ranks=4).c_w, 0.01)
+        self.assertAlmostEqual(st.calibrate(runs, 2, ranks=1).c_w, 0.05)
+        # Pooled over worker ranks: 100 images of rank 0 alone, 360 of ranks 1-3.
+        self.assertAlmostEqual(st.calibrate(runs, 2).c_w, (100 * 0.05 + 360 * 0.01) / 460)
+        with self.assertRaises(ValueError):
+            st.calibrate(runs, 2, ranks=2)
+
+    def test_single_rank_runs_only(self):
+        m = st.calibrate([{"report": fake_report(1, 1, 100)}], 1)
+        self.assertAlmostEqual(m.c_w, 0.01)
+        self.assertEqual((m.c_s, m.c_msg, m.b_out), (0.0, 0.0, 0.0))
+        self.assertAlmostEqual(m.c_wr, 0.0006)
+
+    def test_summarize_report(self):
+        rep = fake_report(2, 1, 100)
+        s = st.summarize_report(rep)
+        self.assertEqual(s["images"], 100)
+        self.assertAlmostEqual(s["write"], 100 * 0.0006 / 2)
+        self.assertAlmostEqual(s["r0_write"], 100 * 0.0006)
+        self.assertEqual(s["units"], sum(r["units"] for r in rep["ranks"]))
+        for ph in st.PHASES:
+            self.assertIn(ph, s)
+            self.assertIn("r0_" + ph, s)
+
+
+class ImageList(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = os.path.join(self.tmp.name, "in")
+        for rel in ("b.jpg", "B.PNG", "a/z.JPEG", "a.b.tif", "notes.txt", "a/sub/y.webp", "noext"):
+            path = os.path.join(self.root, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(rel.encode())
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_find_images_order(self):
+        got = [os.path.relpath(p, self.root) for p in st.find_images(self.root)]
+        self.assertEqual(got, ["B.PNG", "a.b.tif", "a/sub/y.webp", "a/z.JPEG", "b.jpg"])
+
+    def read_list(self, path):
+        folder = os.path.dirname(path)
+        with open(path) as fh:
+            lines = fh.read().splitlines()
+        return lines, [os.path.join(folder, line) for line in lines]
+
+    def test_prefix(self):
+        imgs = st.find_images(self.root)
+        path = st.write_image_list(imgs, 3, os.path.join(self.tmp.name, "lists", "l.txt"))
+        lines, full = self.read_list(path)
+        self.assertEqual(len(lines), 3)
+        self.assertTrue(all(not os.path.isabs(x) for x in lines))
+        self.assertEqual([os.path.realpath(p) for p in full], [os.path.realpath(p) for p in imgs[:3]])
+
+    def test_wraps_with_symlinks(self):
+        imgs = st.find_images(self.root)
+        path = st.write_image_list(imgs, 12, os.path.join(self.tmp.name, "w", "l.txt"))
+        lines, full = self.read_list(path)
+        self.assertEqual(len(lines), 12)
+        self.assertEqual(len(set(lines)), 12)                 # distinct paths
+        for i, p in enumerate(full):
+            self.assertEqual(os.path.realpath(p), os.path.realpath(imgs[i % len(imgs)]))
+            self.assertEqual(os.path.splitext(p)[1], os.path.splitext(imgs[i % len(imgs)])[1])
+        # Rewriting is idempotent (symlinks already there).
+        st.write_image_list(imgs, 12, path)
+        with self.assertRaises(ValueError):
+            st.write_image_list([], 3, path)
+
+    def test_images_for(self):
+        self.assertEqual(st.images_for("strong", 100, 4, 2), 100)
+        self.assertEqual(st.images_for("weak", 100, 4, 2), 800)
+        self.assertEqual(st.images_for("weak", 100, 4, 2, per="rank"), 400)
+
+    def test_parse_int_list(self):
+        self.assertEqual(st.parse_int_list("4,1,2,2"), [1, 2, 4])
+        self.assertEqual(st.parse_int_list("1-4"), [1, 2, 3, 4])
+        self.assertEqual(st.parse_int_list("1,8-32:8"), [1, 8, 16, 24, 32])
+        for bad in ("", "0,1", "x"):
+            with self.assertRaises(ValueError):
+                st.parse_int_list(bad)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
