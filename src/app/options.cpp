@@ -47,6 +47,10 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.add_option("--fail-on", o.fail_on_name, "warning: any decoder warning fails an image; truncated: only truncation; error: only errors")
       ->check(CLI::IsMember({"warning", "truncated", "error"}))
       ->capture_default_str();
+  cli.add_option("--checkpoint-seconds", o.checkpoint_seconds,
+                 "flush the output and journal finished units at most this often (0: after every unit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
   cli.add_option("--progress", progress, "auto (bar on a terminal, else log lines), bar, log, none")
       ->check(CLI::IsMember({"auto", "bar", "log", "none"}))

@@ -27,6 +27,7 @@ struct Options {
   io::FailOn fail_on = io::FailOn::warning;
   std::string fail_on_name = "warning";
   std::string report;
+  double checkpoint_seconds = 2.0;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
   io::DecodeOptions decode_options() const { return {max_pixels, fail_on, decode == "fast"}; }

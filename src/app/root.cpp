@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "app/exit_codes.hpp"
@@ -23,8 +25,18 @@ namespace {
 
 using metrics::Phase;
 
-constexpr double kCheckpointSeconds = 2.0;
 constexpr std::size_t kFailuresShown = 10;
+
+// Test hook: IMGSHARD_TEST_STALL=<point> makes rank 0 say "test stall at <point>" on stderr
+// and sleep there (until a signal), so tests can SIGKILL or signal a run at a known moment.
+// Points: discovered, created, unit:K (after the K-th unit is written), finishing.
+void stall_point(const std::string& point) {
+  static const char* wanted = std::getenv("IMGSHARD_TEST_STALL");
+  if (!wanted || point != wanted) return;
+  fmt::print(stderr, "imgshard: test stall at {}\n", point);
+  std::fflush(stderr);
+  ::sleep(600);
+}
 
 std::string now_iso8601() {
   const std::time_t t = std::time(nullptr);
@@ -113,6 +125,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers&
     auto t = timers.scope(Phase::discover);
     job.collection = io::discover(o.inputs, o.labels);
   }
+  stall_point("discovered");
   auto t = timers.scope(Phase::plan);
   const std::string fingerprint = fingerprint_of(o, p, job.collection);
   const std::uint64_t n = job.collection.images.size();
@@ -124,24 +137,26 @@ int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers&
   }
   std::vector<dist::UnitSpan> done;
   if (exists && o.resume) {
-    try {
-      job.file = store::OutputFile::reopen(o.output);
-    } catch (const store::StoreError& e) {
-      fmt::print(stderr, "imgshard: {} cannot be read ({}); starting it over\n", o.output, e.what());
-    }
-    if (job.file) {
-      if (job.file->fingerprint() != fingerprint || job.file->count() != n) {
-        fmt::print(stderr,
-                   "imgshard: error: --resume: {} was made from other inputs or another pipeline or options; "
-                   "pass --force to start over\n",
-                   o.output);
-        return kExitUsage;
+    // Read-only first: a complete file, or another run's, is left untouched.
+    const auto state = store::OutputFile::read_state(o.output);
+    if (!state) {
+      fmt::print(stderr, "imgshard: {} cannot be read as an imgshard file; starting it over\n", o.output);
+    } else if (state->fingerprint != fingerprint || state->count != n) {
+      fmt::print(stderr,
+                 "imgshard: error: --resume: {} was made from other inputs or another pipeline or options; "
+                 "pass --force to start over\n",
+                 o.output);
+      return kExitUsage;
+    } else if (state->complete) {
+      fmt::print("imgshard: {} is already complete ({} images); nothing to do\n", o.output, n);
+      return kExitOk;
+    } else {
+      try {
+        job.file = store::OutputFile::reopen(o.output);
+        done = done_ranges(*job.file);
+      } catch (const store::StoreError& e) {
+        fmt::print(stderr, "imgshard: {} cannot be reopened ({}); starting it over\n", o.output, e.what());
       }
-      if (job.file->complete()) {
-        fmt::print("imgshard: {} is already complete ({} images); nothing to do\n", o.output, n);
-        return kExitOk;
-      }
-      done = done_ranges(*job.file);
     }
   } else if (o.resume) {
     fmt::print(stderr, "imgshard: --resume: {} does not exist yet; starting a new run\n", o.output);
@@ -151,6 +166,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers&
     job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
                                          {paths, job.collection.labels, job.collection.label_names});
   }
+  stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
   job.units = dist::plan_units(n, std::uint64_t(o.chunk), done);
   return kContinue;
@@ -204,7 +220,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
              p.canonical(), world.size(), threads, o.schedule, o.chunk);
 
   metrics::Progress progress(o.progress, total, job.skipped);
-  std::uint64_t done = 0, failed = 0;
+  std::uint64_t done = 0, failed = 0, units_written = 0;
   bool strict_stop = false;
   auto last_checkpoint = metrics::Clock::now();
 
@@ -220,12 +236,13 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     {
       auto t = timers.scope(Phase::write);
       file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape);
-      if (metrics::seconds_since(last_checkpoint) > kCheckpointSeconds) {
+      if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
         file.checkpoint();
         last_checkpoint = metrics::Clock::now();
       }
     }
     done += r.count;
+    stall_point(fmt::format("unit:{}", ++units_written));
     const auto bad = std::count_if(r.status.begin(), r.status.end(), [](std::uint8_t s) { return s != 0; });
     failed += std::uint64_t(bad);
     if (bad && o.strict) strict_stop = true;
@@ -267,6 +284,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     if (outcome.interrupted) {
       file.checkpoint();
     } else {
+      stall_point("finishing");
       file.finish();
     }
   } catch (const std::exception& e) {

@@ -70,6 +70,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
   const auto hand_out = [&](int rank) {
     const int depth = queue.remaining() >= std::uint64_t(kUnitsInFlight * ranks) ? kUnitsInFlight : 1;
     if (stopping || queue.empty_for(rank) || in_flight[std::size_t(rank)] >= depth) return;
+    auto t = timers.scope(Phase::send);
     while (!work_sends.empty() && work_sends.front().test()) work_sends.pop_front();
     work_sends.push_back(comm.isend(rank, kWork, hooks.make_unit(queue.pop_for(rank))));
     ++in_flight[std::size_t(rank)];
@@ -96,11 +97,8 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     hand_out(source);
   };
 
-  {
-    auto t = timers.scope(Phase::plan);
-    for (int k = 0; k < kUnitsInFlight; ++k)
-      for (int r = 1; r < ranks; ++r) hand_out(r);
-  }
+  for (int k = 0; k < kUnitsInFlight; ++k)
+    for (int r = 1; r < ranks; ++r) hand_out(r);
   while (true) {
     while (auto status = comm.iprobe(mpi::any_source, mpi::any_tag)) handle_message(*status);
     if (hooks.stop_requested()) stopping = true;

@@ -30,7 +30,8 @@ ImageStatus read_file(const std::string& path, std::vector<std::uint8_t>& bytes,
     error = std::string("cannot read file: ") + what;
     return ImageStatus::unreadable;
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO or device named like an image must not hang the run in open().
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return fail("no such file (deleted, or a dangling link)");
     return fail(std::strerror(errno));

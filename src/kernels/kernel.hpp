@@ -104,7 +104,20 @@ struct KernelSpec {
   std::string summary;  // one line: what it does
   std::string opencv;   // the OpenCV/NumPy expression it equals, for docs and tests
   std::vector<ArgSpec> args;
+  // Positional arguments are read in declaration order, unless one of these lists names
+  // another order for exactly that many of them. crop declares width, height, x, y and the
+  // form {x, y, width, height}, so that both crop=W:H and crop=x:y:W:H read as users expect.
+  std::vector<std::vector<std::string>> positional_forms;
   std::unique_ptr<Kernel> (*make)(const ArgValues& args) = nullptr;
+
+  // The index in `args` of the `position`-th of `count` positional arguments.
+  std::size_t positional_index(std::size_t position, std::size_t count) const {
+    for (const auto& form : positional_forms)
+      if (form.size() == count && position < count)
+        for (std::size_t i = 0; i < args.size(); ++i)
+          if (args[i].name == form[position]) return i;
+    return position;
+  }
 };
 
 }  // namespace imgshard::kernels

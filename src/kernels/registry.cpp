@@ -10,10 +10,53 @@ namespace imgshard::kernels {
 
 // Each kernel's file defines its declaration; add one line here and one in the list below.
 const KernelSpec& resize_kernel();
+const KernelSpec& shorter_kernel();
+const KernelSpec& crop_kernel();
+const KernelSpec& flip_kernel();
+const KernelSpec& rotate_kernel();
+const KernelSpec& gray_kernel();
+const KernelSpec& gauss_kernel();
+const KernelSpec& box_kernel();
+const KernelSpec& median_kernel();
+const KernelSpec& sharpen_kernel();
+const KernelSpec& sobel_kernel();
+const KernelSpec& scharr_kernel();
+const KernelSpec& laplacian_kernel();
+const KernelSpec& canny_kernel();
+const KernelSpec& threshold_kernel();
+const KernelSpec& equalize_kernel();
+const KernelSpec& clahe_kernel();
+const KernelSpec& invert_kernel();
+const KernelSpec& brightness_kernel();
+const KernelSpec& gamma_kernel();
+const KernelSpec& normalize_kernel();
+const KernelSpec& layout_kernel();
 
+// In the order a pipeline usually runs: geometry, colour, filters, edges, tone curves, tensor.
 const std::vector<const KernelSpec*>& all_kernels() {
   static const std::vector<const KernelSpec*> kernels = {
       &resize_kernel(),
+      &shorter_kernel(),
+      &crop_kernel(),
+      &flip_kernel(),
+      &rotate_kernel(),
+      &gray_kernel(),
+      &gauss_kernel(),
+      &box_kernel(),
+      &median_kernel(),
+      &sharpen_kernel(),
+      &sobel_kernel(),
+      &scharr_kernel(),
+      &laplacian_kernel(),
+      &canny_kernel(),
+      &threshold_kernel(),
+      &equalize_kernel(),
+      &clahe_kernel(),
+      &invert_kernel(),
+      &brightness_kernel(),
+      &gamma_kernel(),
+      &normalize_kernel(),
+      &layout_kernel(),
   };
   return kernels;
 }
@@ -96,7 +139,8 @@ std::string validate_arg(const KernelSpec& kernel, const ArgSpec& arg, std::stri
         auto v = parse_double(part);
         if (!v) throw fail("numbers joined by '/'");
         if (!in_range(arg, *v)) throw fail("numbers each " + range_text(arg));
-        canonical += (canonical.empty() ? "" : "/") + fmt::format("{}", *v);
+        if (!canonical.empty()) canonical += '/';  // (not "" or "/" + ...: GCC 12 warns -Wrestrict on that)
+        canonical += fmt::format("{}", *v);
         if (slash == std::string_view::npos) break;
         start = slash + 1;
       }
@@ -147,13 +191,23 @@ std::string list_kernels_text() {
 }
 
 std::string kernels_markdown_table() {
+  // A '|' inside a cell, even inside `code`, ends the cell in GitHub's tables unless escaped.
+  const auto cell = [](std::string_view text) {
+    std::string escaped;
+    for (char c : text) {
+      if (c == '|') escaped += '\\';
+      escaped += c;
+    }
+    return escaped;
+  };
   std::string out = "| kernel | arguments | equals |\n| --- | --- | --- |\n";
   for (const KernelSpec* k : all_kernels()) {
     std::string args;
     for (const auto& a : k->args)
       args += fmt::format("{}`{}`={}{}", args.empty() ? "" : "<br>", a.name, type_text(a),
                           a.required() ? "" : fmt::format(" (default `{}`)", a.default_value));
-    out += fmt::format("| `{}` | {} | {}: `{}` |\n", k->name, args.empty() ? "none" : args, k->summary, k->opencv);
+    out += fmt::format("| `{}` | {} | {}: `{}` |\n", k->name, args.empty() ? "none" : cell(args), cell(k->summary),
+                       cell(k->opencv));
   }
   return out;
 }

@@ -4,20 +4,14 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "kernels/input_rules.hpp"
+#include "kernels/interpolation.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
 enum class Mode { stretch, crop, pad };
-
-int interpolation_flag(const std::string& name) {
-  if (name == "linear") return cv::INTER_LINEAR;
-  if (name == "cubic") return cv::INTER_CUBIC;
-  if (name == "nearest") return cv::INTER_NEAREST;
-  if (name == "lanczos") return cv::INTER_LANCZOS4;
-  return cv::INTER_AREA;
-}
 
 class Resize final : public Kernel {
  public:
@@ -28,7 +22,7 @@ class Resize final : public Kernel {
         fill_(a.integer("fill")) {}
 
   ImageShape output_shape(const ImageShape& in) const override {
-    if (in.layout != Layout::hwc) throw KernelError("resize: cannot follow layout=chw");
+    require_hwc("resize", in);
     ImageShape out = in;
     out.width = size_.width;
     out.height = size_.height;
@@ -95,11 +89,7 @@ const KernelSpec& resize_kernel() {
                 .doc = "stretch; crop: scale by max(W/w,H/h) then centre-crop; pad: scale by min(W/w,H/h) then "
                        "centre on a fill canvas",
                 .choices = {"stretch", "crop", "pad"}},
-               {.name = "interp",
-                .type = ArgType::choice,
-                .default_value = "area",
-                .doc = "interpolation: cv2.INTER_AREA, _LINEAR, _CUBIC, _NEAREST, _LANCZOS4",
-                .choices = {"area", "linear", "cubic", "nearest", "lanczos"}},
+               interpolation_arg(),
                {.name = "fill", .type = ArgType::integer, .default_value = "0", .doc = "pad colour", .min = 0,
                 .max = 255}},
       .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Resize>(a); },

@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "kernels/registry.hpp"
@@ -31,7 +33,10 @@ Step parse_step(std::string_view text) {
   if (eq != std::string_view::npos) {
     std::size_t position = 0;
     bool keywords = false;
-    for (std::string_view part : split(text.substr(eq + 1), ':')) {
+    const std::vector<std::string_view> parts = split(text.substr(eq + 1), ':');
+    const auto leading = std::find_if(parts.begin(), parts.end(), [](std::string_view p) { return p.find('=') != p.npos; });
+    const std::size_t positional = std::size_t(leading - parts.begin());  // see KernelSpec::positional_forms
+    for (std::string_view part : parts) {
       const std::size_t kv = part.find('=');
       std::size_t index = 0;
       std::string_view value = part;
@@ -47,7 +52,7 @@ Step parse_step(std::string_view text) {
         }
       } else {
         if (keywords) throw KernelError(fmt::format("{}: positional argument '{}' after key=value ones", name, part));
-        index = position++;
+        index = spec->positional_index(position++, positional);
         if (index >= spec->args.size())
           throw KernelError(fmt::format("{}: too many arguments (takes {})", name, spec->args.size()));
       }

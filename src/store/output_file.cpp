@@ -139,17 +139,30 @@ OutputFile OutputFile::reopen(const std::string& path) {
 }
 
 bool OutputFile::is_complete(const std::string& path) {
+  const auto state = read_state(path);
+  return state && state->complete;
+}
+
+std::optional<OutputFile::State> OutputFile::read_state(const std::string& path) {
   quiet_hdf5();
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) {
     H5Eclear2(H5E_DEFAULT);
-    return false;
+    return std::nullopt;
   }
   Handle file = make_file(id);
   try {
-    return has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
+    State state;
+    state.fingerprint = has_attr(id, "fingerprint") ? get_string_attr(id, "fingerprint") : "";
+    state.complete = has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
+    Handle status = make_dataset(check(H5Dopen2(id, "status", H5P_DEFAULT), "open /status"));
+    Handle space = make_space(check(H5Dget_space(status.id()), "status space"));
+    hsize_t n = 0;
+    check(H5Sget_simple_extent_dims(space.id(), &n, nullptr), "status dims");
+    state.count = n;
+    return state;
   } catch (const StoreError&) {
-    return false;
+    return std::nullopt;
   }
 }
 

@@ -7,6 +7,7 @@
 // flush appended to a journal beside the file (OUT.journal) and fsync'd. --resume trusts
 // only the journal: a unit is done when its line is there. `complete` = 1 is set last.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,15 @@ class OutputFile {
   static OutputFile reopen(const std::string& path);
   // Whether `path` is an HDF5 file whose `complete` attribute is 1 (false on any doubt).
   static bool is_complete(const std::string& path);
+
+  // What --resume needs to know of an existing output, read without modifying it;
+  // nullopt when it is no readable imgshard file.
+  struct State {
+    std::string fingerprint;
+    bool complete = false;
+    std::uint64_t count = 0;
+  };
+  static std::optional<State> read_state(const std::string& path);
 
   std::string fingerprint() const;
   bool complete() const;

@@ -58,3 +58,58 @@ class TempDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def popen_in_session(args, np_=2, threads=1, extra_env=None):
+    """Starts imgshard under mpirun in a session of its own (setsid), so that the whole run,
+    mpirun and every rank, can be killed at once as a node loss would (see STACK.md)."""
+    env = dict(os.environ)
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env.update(extra_env or {})
+    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", IMGSHARD, *args,
+           "--threads", str(threads), "--progress", "none"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+
+
+def wait_for_line(proc, text, timeout=120):
+    """Reads proc's stderr until a line contains `text`; returns the lines read."""
+    import select
+    import time
+    lines = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 1.0)
+        if ready:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if text in line:
+                return lines
+    raise AssertionError(f"never saw {text!r}; stderr so far: {''.join(lines)}")
+
+
+def kill_session(proc):
+    """SIGKILL to every process of the run's session, then reaps mpirun."""
+    subprocess.run(["pkill", "-KILL", "-s", str(proc.pid)], check=False)
+    proc.wait(timeout=60)
+    # Ranks are in the same session: wait until none is left holding the output's lock.
+    import time
+    for _ in range(100):
+        if subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.1)
+    raise AssertionError("processes of the killed run are still alive")
+
+
+DATASETS = ("images", "paths", "labels", "label_names", "orig_shape", "status", "errors")
+
+
+def assert_same_file(test, expected_path, actual_path):
+    """Every per-image dataset bit-identical, and the actual file complete."""
+    with h5py.File(expected_path, "r") as e, h5py.File(actual_path, "r") as a:
+        test.assertEqual(a.attrs["complete"], 1)
+        for name in DATASETS:
+            test.assertEqual(e[name].shape, a[name].shape, name)
+            test.assertTrue(np.array_equal(e[name][()], a[name][()]), f"/{name} differs")

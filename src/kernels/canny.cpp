@@ -1,0 +1,48 @@
+// canny=LO:HI: Canny edges of the grey image (3x3 Sobel, L1 gradient), 0 or 255.
+#include <opencv2/imgproc.hpp>
+
+#include "kernels/input_rules.hpp"
+#include "kernels/kernel.hpp"
+
+namespace imgshard::kernels {
+namespace {
+
+class Canny final : public Kernel {
+ public:
+  explicit Canny(const ArgValues& a) : low_(a.number("low")), high_(a.number("high")) {}
+
+  ImageShape output_shape(const ImageShape& in) const override {
+    require_u8("canny", in);
+    ImageShape out = in;
+    out.channels = 1;
+    return out;
+  }
+
+  void apply(const cv::Mat& in, cv::Mat& out) const override {
+    cv::Mat g;
+    gray_of(in, g);
+    cv::Canny(g, out, low_, high_);
+  }
+  // Not tileable: hysteresis follows an edge across the whole image.
+
+ private:
+  double low_, high_;
+};
+
+}  // namespace
+
+const KernelSpec& canny_kernel() {
+  static const KernelSpec spec{
+      .name = "canny",
+      .summary = "Canny edge map of the grey image (0 or 255), one channel",
+      .opencv = "cv2.Canny(g, LO, HI)",
+      .args = {{.name = "low", .type = ArgType::number, .default_value = "100",
+                .doc = "hysteresis: weaker edges kept only when linked to strong ones", .min = 0, .max = 10000},
+               {.name = "high", .type = ArgType::number, .default_value = "200",
+                .doc = "hysteresis: gradient that starts an edge", .min = 0, .max = 10000}},
+      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Canny>(a); },
+  };
+  return spec;
+}
+
+}  // namespace imgshard::kernels

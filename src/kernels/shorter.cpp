@@ -1,0 +1,61 @@
+// shorter=S[:interp=area|linear|cubic|nearest|lanczos]: keep the aspect, scale the shorter side to S.
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kernels/input_rules.hpp"
+#include "kernels/interpolation.hpp"
+#include "kernels/kernel.hpp"
+
+namespace imgshard::kernels {
+namespace {
+
+class Shorter final : public Kernel {
+ public:
+  explicit Shorter(const ArgValues& a) : side_(a.integer("size")), interp_(interpolation_flag(a.text("interp"))) {}
+
+  // The shorter side becomes S, the longer one round(long * S / short) (halves away from 0),
+  // at least 1; a square stays square.
+  cv::Size target(cv::Size src) const {
+    const auto longer = [&](int l, int s) { return std::max(1, int(std::lround(double(l) * side_ / s))); };
+    if (src.width < src.height) return {side_, longer(src.height, src.width)};
+    return {longer(src.width, src.height), side_};
+  }
+
+  ImageShape output_shape(const ImageShape& in) const override {
+    require_hwc("shorter", in);
+    ImageShape out = in;
+    if (in.fixed()) {
+      const cv::Size s = target({in.width, in.height});
+      out.width = s.width;
+      out.height = s.height;
+    } else {
+      out.width = out.height = 0;  // varies with the aspect: a crop must follow
+    }
+    return out;
+  }
+
+  void apply(const cv::Mat& in, cv::Mat& out) const override { cv::resize(in, out, target(in.size()), 0, 0, interp_); }
+
+ private:
+  int side_;
+  int interp_;
+};
+
+}  // namespace
+
+const KernelSpec& shorter_kernel() {
+  static const KernelSpec spec{
+      .name = "shorter",
+      .summary = "keep the aspect, scale the shorter side to S (size varies: follow with crop)",
+      .opencv = "cv2.resize(img, (S, round(h*S/w)) if w < h else (round(w*S/h), S), interpolation=cv2.INTER_AREA)",
+      .args = {{.name = "size", .type = ArgType::integer, .doc = "length of the shorter side (px)", .min = 1,
+                .max = 65535},
+               interpolation_arg()},
+      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Shorter>(a); },
+  };
+  return spec;
+}
+
+}  // namespace imgshard::kernels
