@@ -18,8 +18,11 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   bool list_kernels = false, kernels_markdown = false;
   std::string labels = "dirname", progress = "auto";
 
+  // An option given twice takes its last value, so scripts can append overrides.
+  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cli.set_version_flag("--version", std::string("imgshard ") + kVersion);
-  cli.add_option("INPUT", o.inputs, "directories (walked recursively), image files, or @list.txt");
+  cli.add_option("INPUT", o.inputs, "directories (walked recursively), image files, or @list.txt")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cli.add_option("-o,--output", o.output, "the HDF5 file to write");
   cli.add_option("-p,--pipeline", o.pipeline, "kernels, e.g. resize=256:256:mode=crop,crop=224:224 (see --list-kernels)")
       ->capture_default_str();

@@ -24,6 +24,8 @@ void Progress::update(std::uint64_t done_this_run, std::uint64_t failed) {
 }
 
 void Progress::finish() {
+  // The last state is always shown: a log gets its closing line even for a short run.
+  if (mode_ == ProgressMode::log) draw(done_, failed_, true);
   if (mode_ == ProgressMode::bar && drawn_) {
     draw(done_, failed_, true);
     std::fputc('\n', stderr);
@@ -44,7 +46,7 @@ void Progress::draw(std::uint64_t done, std::uint64_t failed, bool final) {
                std::string(kWidth - filled, '.'), all_done, total_, rate, eta, failed);
   } else {
     fmt::print(stderr, "imgshard: {}/{} images ({:.0f}%), {:.1f} img/s, {}, {} failed\n", all_done, total_,
-               100.0 * share, rate, eta, failed);
+               100.0 * share, rate, final ? "done in " + eta : eta, failed);
   }
   std::fflush(stderr);
   drawn_ = true;

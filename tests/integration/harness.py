@@ -21,8 +21,8 @@ def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=()):
     env = dict(os.environ)
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     env.update(extra_env or {})
-    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, IMGSHARD, *args,
-           "--threads", str(threads), "--progress", "none"]
+    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, IMGSHARD, "--progress", "none",
+           *args, "--threads", str(threads)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -66,8 +66,8 @@ def popen_in_session(args, np_=2, threads=1, extra_env=None):
     env = dict(os.environ)
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     env.update(extra_env or {})
-    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", IMGSHARD, *args,
-           "--threads", str(threads), "--progress", "none"]
+    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", IMGSHARD, "--progress", "none",
+           *args, "--threads", str(threads)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
 
