@@ -1,6 +1,8 @@
 #include "app/root.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
 #include "store/output_file.hpp"
+#include "store/writer_thread.hpp"
 
 namespace imgshard::app {
 namespace {
@@ -26,6 +29,35 @@ namespace {
 using metrics::Phase;
 
 constexpr std::size_t kFailuresShown = 10;
+constexpr std::size_t kResultBuffers = 4;
+
+// A fixed set of result buffers, handed out and returned across rank 0's threads.
+class ResultPool {
+ public:
+  explicit ResultPool(std::size_t size) : buffers_(size) {
+    for (auto& b : buffers_) free_.push_back(&b);
+  }
+  pipeline::UnitResult& acquire() {
+    std::unique_lock lock(mutex_);
+    returned_.wait(lock, [&] { return !free_.empty(); });
+    pipeline::UnitResult* b = free_.back();
+    free_.pop_back();
+    return *b;
+  }
+  void release(pipeline::UnitResult& b) {
+    {
+      std::lock_guard lock(mutex_);
+      free_.push_back(&b);
+    }
+    returned_.notify_one();
+  }
+
+ private:
+  std::vector<pipeline::UnitResult> buffers_;  // never resized: addresses stay valid
+  std::vector<pipeline::UnitResult*> free_;
+  std::mutex mutex_;
+  std::condition_variable returned_;
+};
 
 // Test hook: IMGSHARD_TEST_STALL=<point> makes rank 0 say "test stall at <point>" on stderr
 // and sleep there (until a signal), so tests can SIGKILL or signal a run at a known moment.
@@ -224,6 +256,26 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   bool strict_stop = false;
   auto last_checkpoint = metrics::Clock::now();
 
+  // Results go to the writer thread through a small pool of buffers: rank 0 computes or
+  // receives the next unit while the previous one is written, and memory stays bounded.
+  ResultPool pool(kResultBuffers);
+  store::WriterThread writer;  // after the pool: its destructor drains jobs that use the pool
+  const auto write_job = [&](pipeline::UnitResult& r) {
+    return [&file, &pool, &last_checkpoint, &o, &r] {
+      try {
+        file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape);
+        if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
+          file.checkpoint();
+          last_checkpoint = metrics::Clock::now();
+        }
+      } catch (...) {
+        pool.release(r);
+        throw;
+      }
+      pool.release(r);
+    };
+  };
+
   dist::RootHooks hooks;
   hooks.make_unit = [&](const dist::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
@@ -232,21 +284,16 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
       unit.paths.push_back(job.collection.images[i].path);
     return unit;
   };
-  hooks.write = [&](const pipeline::UnitResult& r) {
-    {
-      auto t = timers.scope(Phase::write);
-      file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape);
-      if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
-        file.checkpoint();
-        last_checkpoint = metrics::Clock::now();
-      }
-    }
+  hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };
+  hooks.submit = [&](pipeline::UnitResult& r) {
+    if (writer.failed()) writer.drain();  // rethrows the write error: fatal
     done += r.count;
-    stall_point(fmt::format("unit:{}", ++units_written));
     const auto bad = std::count_if(r.status.begin(), r.status.end(), [](std::uint8_t s) { return s != 0; });
     failed += std::uint64_t(bad);
     if (bad && o.strict) strict_stop = true;
+    writer.post(write_job(r));
     progress.update(done, failed);
+    stall_point(fmt::format("unit:{}", ++units_written));
   };
   hooks.stop_requested = [&] { return strict_stop || stop_requested(); };
 
@@ -255,6 +302,8 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   try {
     dist::UnitQueue queue(job.units, world.size(), o.schedule == "dynamic");
     outcome = dist::run_root(world, queue, runner, hooks, timers, self);
+    auto t = timers.scope(Phase::write);
+    writer.drain();
   } catch (const std::exception& e) {
     fmt::print(stderr, "\nimgshard: fatal: {}\n", e.what());
     world.abort(kExitFatal);

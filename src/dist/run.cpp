@@ -77,7 +77,6 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     ++total_in_flight;
   };
 
-  pipeline::UnitResult incoming, local;
   const auto handle_message = [&](const mpi::status& status) {
     const int source = status.source();
     if (status.tag() == kInterrupt) {
@@ -85,27 +84,46 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
       stopping = true;
       return;
     }
+    pipeline::UnitResult* incoming = nullptr;
+    {
+      auto t = timers.scope(Phase::write);  // waiting for a free buffer is waiting for the writer
+      incoming = &hooks.acquire();
+    }
     {
       auto t = timers.scope(Phase::receive);
-      comm.recv(source, kResult, incoming);
-      incoming.pixels.resize(incoming.count * runner.row_bytes());
-      comm.recv(source, kPixels, incoming.pixels.data(), int(incoming.pixels.size()));
+      comm.recv(source, kResult, *incoming);
+      incoming->pixels.resize(incoming->count * runner.row_bytes());
+      comm.recv(source, kPixels, incoming->pixels.data(), int(incoming->pixels.size()));
     }
     --in_flight[std::size_t(source)];
     --total_in_flight;
-    hooks.write(incoming);
+    {
+      auto t = timers.scope(Phase::write);
+      hooks.submit(*incoming);
+    }
     hand_out(source);
+  };
+  // Between two of its own images, rank 0 answers whatever arrived.
+  const auto answer_messages = [&] {
+    while (auto status = comm.iprobe(mpi::any_source, mpi::any_tag)) handle_message(*status);
   };
 
   for (int k = 0; k < kUnitsInFlight; ++k)
     for (int r = 1; r < ranks; ++r) hand_out(r);
   while (true) {
-    while (auto status = comm.iprobe(mpi::any_source, mpi::any_tag)) handle_message(*status);
+    answer_messages();
     if (hooks.stop_requested()) stopping = true;
     const bool own_work = !stopping && !queue.empty_for(0);
     if (own_work) {
-      runner.run(hooks.make_unit(queue.pop_for(0)), local, timers);
-      hooks.write(local);
+      const pipeline::WorkUnit unit = hooks.make_unit(queue.pop_for(0));
+      pipeline::UnitResult* local = nullptr;
+      {
+        auto t = timers.scope(Phase::write);  // waiting for a free buffer is waiting for the writer
+        local = &hooks.acquire();
+      }
+      runner.run(unit, *local, timers, ranks > 1 ? std::function<void()>(answer_messages) : std::function<void()>());
+      auto t = timers.scope(Phase::write);
+      hooks.submit(*local);
     } else if (total_in_flight > 0) {
       mpi::status status;
       {

@@ -16,8 +16,9 @@ inline constexpr int kUnitsInFlight = 2;
 
 struct RootHooks {
   std::function<pipeline::WorkUnit(const UnitSpan&)> make_unit;  // the unit's paths
-  std::function<void(const pipeline::UnitResult&)> write;        // rows into the output
-  std::function<bool()> stop_requested;                          // this rank was signalled
+  std::function<pipeline::UnitResult&()> acquire;                 // a free result buffer (may wait)
+  std::function<void(pipeline::UnitResult&)> submit;              // a filled buffer, to be written
+  std::function<bool()> stop_requested;                           // this rank was signalled
 };
 
 struct RunOutcome {

@@ -5,13 +5,16 @@
 
 namespace imgshard::metrics {
 
-void PhaseTimers::add_split(double wall, const std::array<double, kPhaseCount>& thread_seconds) {
-  const double total = std::accumulate(thread_seconds.begin(), thread_seconds.end(), 0.0);
-  if (total <= 0.0) {
-    add(Phase::other, wall);
-    return;
-  }
-  for (int p = 0; p < kPhaseCount; ++p) seconds_[p] += wall * thread_seconds[p] / total;
+void PhaseTimers::add_split(double wall, int threads, const std::array<double, kPhaseCount>& thread_seconds,
+                            double accounted) {
+  const double remaining = std::max(0.0, wall - accounted);
+  const double capacity = std::max(wall * std::max(threads, 1) - accounted, 1e-12);
+  double busy = std::accumulate(thread_seconds.begin(), thread_seconds.end(), 0.0);
+  // Clocks of different threads can make busy exceed capacity by a hair: scale to fit.
+  const double scale = busy > capacity ? capacity / busy : 1.0;
+  busy *= scale;
+  for (int p = 0; p < kPhaseCount; ++p) seconds_[p] += remaining * thread_seconds[p] * scale / capacity;
+  add(Phase::wait, remaining * (capacity - busy) / capacity);
 }
 
 std::array<double, kPhaseCount> PhaseTimers::finish() const {

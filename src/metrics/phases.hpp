@@ -48,9 +48,13 @@ class PhaseTimers {
   [[nodiscard]] Scope scope(Phase phase) { return Scope(*this, phase); }
   void add(Phase phase, double seconds) { seconds_[static_cast<int>(phase)] += seconds; }
 
-  // Splits `wall` seconds of a parallel region over phases in proportion to `thread_seconds`
-  // (time summed over threads), so that the phases still add up to the rank's wall time.
-  void add_split(double wall, const std::array<double, kPhaseCount>& thread_seconds);
+  // Accounts `wall` seconds of a parallel region run by `threads` threads. `accounted` of
+  // those seconds were already claimed by scopes on the main thread inside the region (rank
+  // 0 answering MPI between images); the rest is split in proportion to thread time:
+  // phase p gets its share of `thread_seconds`, and the time threads sat idle (waiting for
+  // the slowest image) goes to `wait`. The phases still add up to the rank's wall time.
+  void add_split(double wall, int threads, const std::array<double, kPhaseCount>& thread_seconds,
+                 double accounted = 0.0);
 
   // Wall time since construction; `other` is whatever no scope claimed.
   double wall() const { return seconds_since(start_); }

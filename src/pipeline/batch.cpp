@@ -1,6 +1,9 @@
 #include "pipeline/batch.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include <sys/stat.h>
 
 #include <omp.h>
 #include <opencv2/core/utility.hpp>
@@ -41,9 +44,26 @@ struct ThreadState {
   cv::Mat out, scratch;
 };
 
+// Dynamic schedule: the biggest files first (longest processing time first), so that a
+// unit ends on small images and threads wait less for the last one. File size is a good
+// proxy for decode cost; a file that cannot be stat'ed fails fast anyway.
+std::vector<std::uint32_t> processing_order(const WorkUnit& unit, bool dynamic) {
+  std::vector<std::uint32_t> order(unit.paths.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (!dynamic) return order;
+  std::vector<off_t> sizes(order.size(), 0);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    struct stat st {};
+    if (::stat(unit.paths[i].c_str(), &st) == 0) sizes[i] = st.st_size;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sizes[a] > sizes[b]; });
+  return order;
+}
+
 }  // namespace
 
-void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers) const {
+void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers,
+                      const std::function<void()>& between_images) const {
   const std::size_t n = unit.paths.size();
   result.id = unit.id;
   result.begin = unit.begin;
@@ -57,6 +77,8 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   std::array<double, metrics::kPhaseCount> thread_seconds{};
   std::uint64_t bytes_read = 0;
   const int threads = std::min<int>(schedule_.threads, int(std::max<std::size_t>(n, 1)));
+  const std::vector<std::uint32_t> order = processing_order(unit, schedule_.dynamic);
+  double between_s = 0;  // main thread's time in between_images, claimed by its own scopes
 
 #pragma omp parallel num_threads(threads) reduction(+ : bytes_read)
   {
@@ -92,12 +114,21 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
       result.status[i] = static_cast<std::uint8_t>(status);
       if (status != io::ImageStatus::ok) result.errors[i] = std::move(error);
     };
+    const bool main_thread = omp_get_thread_num() == 0;
+    const auto step = [&](std::size_t k) {
+      process(order[k]);
+      if (between_images && main_thread) {
+        const auto t = metrics::Clock::now();
+        between_images();
+        between_s += metrics::seconds_since(t);
+      }
+    };
     if (schedule_.dynamic) {
 #pragma omp for schedule(dynamic, 1) nowait
-      for (std::size_t i = 0; i < n; ++i) process(i);
+      for (std::size_t k = 0; k < n; ++k) step(k);
     } else {
 #pragma omp for schedule(static) nowait
-      for (std::size_t i = 0; i < n; ++i) process(i);
+      for (std::size_t k = 0; k < n; ++k) step(k);
     }
 #pragma omp critical
     {
@@ -107,7 +138,7 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
     }
   }
   result.bytes_read = bytes_read;
-  timers.add_split(metrics::seconds_since(start), thread_seconds);
+  timers.add_split(metrics::seconds_since(start), threads, thread_seconds, between_s);
   timers.counts.images += n;
   timers.counts.units += 1;
   timers.counts.bytes_read += bytes_read;

@@ -2,6 +2,7 @@
 // Running the pipeline over the images of one work unit, spread over OpenMP threads.
 // This is the only place that decides how images are spread over threads.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,12 @@ class BatchRunner {
   BatchRunner(const Pipeline& pipeline, const io::DecodeOptions& decode, const Schedule& schedule);
 
   // Reads, decodes and transforms every image of `unit` into `result` (its buffers reused).
-  // Adds the read/decode/kernels split of the elapsed time to `timers`.
-  void run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers) const;
+  // Adds the read/decode/kernels split of the elapsed time to `timers`. When given,
+  // `between_images` runs on the rank's main thread after each image that thread finishes
+  // (rank 0 answers MPI there, so its workers never wait for a whole unit); its time must be
+  // claimed by its own scopes in `timers`.
+  void run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTimers& timers,
+           const std::function<void()>& between_images = {}) const;
 
   std::size_t row_bytes() const { return row_bytes_; }
 
