@@ -16,7 +16,7 @@ struct Options {
   std::string decode = "exact";
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
   std::string schedule = "dynamic";
-  int chunk = 16;
+  int chunk = 64;
   io::LabelMode labels = io::LabelMode::dirname;
   int gzip_level = -1;  // -1: none
   std::string compress = "none";

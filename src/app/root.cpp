@@ -30,6 +30,7 @@ using metrics::Phase;
 
 constexpr std::size_t kFailuresShown = 10;
 constexpr std::size_t kResultBuffers = 4;
+constexpr std::uint64_t kMaxUnitBytes = 256ull << 20;
 
 // A fixed set of result buffers, handed out and returned across rank 0's threads.
 class ResultPool {
@@ -67,7 +68,8 @@ void stall_point(const std::string& point) {
   if (!wanted || point != wanted) return;
   fmt::print(stderr, "imgshard: test stall at {}\n", point);
   std::fflush(stderr);
-  ::sleep(600);
+  // Short naps: a stop signal may land on another thread and not interrupt this one.
+  for (int i = 0; i < 6000 && !stop_requested(); ++i) ::usleep(100'000);
 }
 
 std::string now_iso8601() {
@@ -152,7 +154,7 @@ struct Prepared {
 };
 
 // Returns kContinue with `job` filled, or the exit code every rank ends with.
-int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers& timers, Prepared& job) {
+int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::PhaseTimers& timers, Prepared& job) {
   {
     auto t = timers.scope(Phase::discover);
     job.collection = io::discover(o.inputs, o.labels);
@@ -200,7 +202,13 @@ int prepare(const Options& o, const pipeline::Pipeline& p, metrics::PhaseTimers&
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
-  job.units = dist::plan_units(n, std::uint64_t(o.chunk), done);
+  // A unit travels as one MPI message and sits in a few buffers: keep it under 256 MiB.
+  const std::uint64_t row_bytes = std::max<std::uint64_t>(p.output_shape().bytes(), 1);
+  const std::uint64_t chunk = std::clamp<std::uint64_t>(kMaxUnitBytes / row_bytes, 1, std::uint64_t(o.chunk));
+  if (chunk < std::uint64_t(o.chunk))
+    fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
+               row_bytes >> 20, kMaxUnitBytes >> 20, chunk);
+  job.units = dist::plan_units(n, chunk, done, ranks);
   return kContinue;
 }
 
@@ -234,7 +242,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   Prepared job;
   int code = kContinue;
   try {
-    code = prepare(o, p, timers, job);
+    code = prepare(o, p, world.size(), timers, job);
   } catch (const io::DiscoveryError& e) {
     fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;

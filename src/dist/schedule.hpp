@@ -15,8 +15,10 @@ struct UnitSpan {
 // Splits the indices in [0, total) that are not `done` into units of at most `chunk`
 // consecutive indices; a unit never spans a done index. Ids number the units in order.
 // `done` holds sorted, non-overlapping [begin, begin + count) ranges.
+// The last 2 x ranks x chunk images go in units of a quarter chunk, so that the end of a run
+// spreads evenly over the ranks instead of waiting on one big last unit (ranks = 0: no tail).
 std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk,
-                                 const std::vector<UnitSpan>& done = {});
+                                 const std::vector<UnitSpan>& done = {}, int ranks = 0);
 
 // Who gets which unit. static: unit k goes to rank k % ranks, dealt up front; dynamic: the
 // next unit goes to whichever rank asks first.

@@ -4,6 +4,8 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <limits>
 
 #include <jpeglib.h>
 #include <jerror.h>
@@ -32,22 +34,31 @@ void apply_exif_orientation(int orientation, cv::Mat& image) {
 
 namespace {
 
-std::string too_large_reason(std::string_view format, std::uint64_t w, std::uint64_t h, std::uint64_t limit) {
-  return fmt::format("{} declares {}x{} = {} pixels, over --max-pixels {}", format, w, h, w * h, limit);
+// Header sizes are the file's to choose (BigTIFF's are 64-bit): the product saturates.
+std::uint64_t pixels(std::uint64_t w, std::uint64_t h) {
+  std::uint64_t n;
+  return __builtin_mul_overflow(w, h, &n) ? std::numeric_limits<std::uint64_t>::max() : n;
 }
 
+std::string too_large_reason(std::string_view format, std::uint64_t w, std::uint64_t h, std::uint64_t limit) {
+  return fmt::format("{} declares {}x{} = {} pixels, over --max-pixels {}", format, w, h, pixels(w, h), limit);
+}
+
+// The orientation OpenCV applies: it parses the first APP1 marker only (an XMP packet there
+// hides a later Exif one) and reads the tag from IFD0, the main image's directory (IFD1 is
+// the thumbnail's).
 int exif_orientation(const jpeg_decompress_struct& info) {
-  for (jpeg_saved_marker_ptr m = info.marker_list; m; m = m->next) {
-    if (m->marker != JPEG_APP0 + 1 || m->data_length < 6 || std::memcmp(m->data, "Exif\0\0", 6) != 0) continue;
-    ExifData* exif = exif_data_new_from_data(m->data, m->data_length);
-    if (!exif) return 1;
-    int orientation = 1;
-    if (ExifEntry* e = exif_data_get_entry(exif, EXIF_TAG_ORIENTATION); e && e->format == EXIF_FORMAT_SHORT)
-      orientation = exif_get_short(e->data, exif_data_get_byte_order(exif));
-    exif_data_unref(exif);
-    return orientation;
-  }
-  return 1;
+  jpeg_saved_marker_ptr m = info.marker_list;
+  while (m && m->marker != JPEG_APP0 + 1) m = m->next;
+  if (!m || m->data_length < 6 || std::memcmp(m->data, "Exif\0\0", 6) != 0) return 1;
+  ExifData* exif = exif_data_new_from_data(m->data, m->data_length);
+  if (!exif) return 1;
+  int orientation = 1;
+  if (ExifEntry* e = exif_content_get_entry(exif->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+      e && e->format == EXIF_FORMAT_SHORT && e->components >= 1)
+    orientation = exif_get_short(e->data, exif_data_get_byte_order(exif));
+  exif_data_unref(exif);
+  return orientation;
 }
 
 // CMYK (as Adobe writes it, inverted) to RGB, exactly as OpenCV's icvCvt_CMYK2BGR_8u_C4C3R.
@@ -63,8 +74,15 @@ void cmyk_to_rgb(const std::uint8_t* cmyk, std::uint8_t* rgb, int width) {
 }  // namespace
 
 // libjpeg(-turbo) with an error manager of our own: errors long-jump back, warnings are kept
-// per decoder (TurboJPEG's tj* API reports them through one shared buffer) and classified.
+// per decoder (TurboJPEG's tj* API reports them through one shared buffer) and classified:
+// JWRN_JPEG_EOF (the data ends before the image does: libjpeg pads the rest with grey) is
+// truncation, every other warning (corrupt entropy data, extraneous bytes, bad progression,
+// lost restart markers...) is recoverable damage. --fail-on decides which of them fail.
 struct Decoder::Jpeg {
+  // libjpeg-turbo's own limit for tjDecompress (TJFLAG_LIMITSCANS): a progressive file may
+  // repeat scans, each costing a pass over the whole image; real files have at most ~20.
+  static constexpr int kMaxScans = 500;
+
   struct ErrorManager {
     jpeg_error_mgr base;
     std::jmp_buf jump;
@@ -73,10 +91,13 @@ struct Decoder::Jpeg {
 
   jpeg_decompress_struct info{};
   ErrorManager errors{};
+  jpeg_progress_mgr progress{};
   FailOn fail_on = FailOn::warning;
-  bool warned = false;
-  bool truncated = false;
-  std::string message;  // the first warning, or the error
+  bool warned = false;     // any warning
+  bool truncated = false;  // JWRN_JPEG_EOF among them
+  bool too_many_scans = false;
+  std::string warning;     // the first warning, or the truncation once there is one
+  std::string failure;     // the error that stopped libjpeg
   std::vector<std::uint8_t> cmyk_row;
 
   Jpeg() {
@@ -84,7 +105,7 @@ struct Decoder::Jpeg {
     errors.owner = this;
     errors.base.error_exit = [](j_common_ptr c) {
       auto* e = reinterpret_cast<ErrorManager*>(c->err);
-      e->owner->record(c);
+      e->owner->failure = e->owner->format(c);
       std::longjmp(e->jump, 1);
     };
     errors.base.emit_message = [](j_common_ptr c, int level) {
@@ -92,20 +113,29 @@ struct Decoder::Jpeg {
       auto* e = reinterpret_cast<ErrorManager*>(c->err);
       Jpeg& self = *e->owner;
       const bool eof = c->err->msg_code == JWRN_JPEG_EOF;
-      if (!self.warned) self.record(c);
+      // The reason names the truncation when there is one, else the first warning.
+      if (!self.warned || (eof && !self.truncated)) self.warning = self.format(c);
       self.warned = true;
       self.truncated = self.truncated || eof;
       if (self.fail_on == FailOn::warning || (self.fail_on == FailOn::truncated && eof)) std::longjmp(e->jump, 1);
     };
     errors.base.output_message = [](j_common_ptr) {};
+    progress.progress_monitor = [](j_common_ptr c) {
+      auto* d = reinterpret_cast<j_decompress_ptr>(c);
+      if (d->input_scan_number <= kMaxScans) return;
+      auto* e = reinterpret_cast<ErrorManager*>(c->err);
+      e->owner->too_many_scans = true;
+      std::longjmp(e->jump, 1);
+    };
     jpeg_create_decompress(&info);
+    info.progress = &progress;
   }
   ~Jpeg() { jpeg_destroy_decompress(&info); }
 
-  void record(j_common_ptr c) {
+  static std::string format(j_common_ptr c) {
     char text[JMSG_LENGTH_MAX];
     c->err->format_message(c, text);
-    message = text;
+    return text;
   }
 
   ImageStatus decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options, const ShrinkLimit* shrink,
@@ -115,27 +145,36 @@ struct Decoder::Jpeg {
 ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
                                   const ShrinkLimit* shrink, DecodedImage& out, std::string& error) {
   fail_on = options.fail_on;
-  warned = truncated = false;
-  message.clear();
+  warned = truncated = too_many_scans = false;
+  warning.clear();
+  failure.clear();
   volatile bool too_large = false;  // set between setjmp and longjmp
   if (setjmp(errors.jump)) {
     jpeg_abort_decompress(&info);
     if (too_large) return ImageStatus::too_large;
+    if (too_many_scans) {
+      error = fmt::format("corrupt JPEG: more than {} scans (a progressive scan bomb)", kMaxScans);
+      return ImageStatus::corrupt;
+    }
+    // A file cut short often breaks a header or table after the grey padding: the cause is
+    // the truncation, whatever libjpeg then failed on.
     if (truncated) {
-      error = "truncated JPEG: " + message;
+      error = "truncated JPEG: " + warning;
       return ImageStatus::truncated;
     }
-    if (warned) {
-      error = "damaged JPEG data: " + message;
+    if (failure.empty()) {
+      error = "damaged JPEG data: " + warning;
       return ImageStatus::decoder_warning;
     }
-    error = "corrupt JPEG: " + message;
+    error = "corrupt JPEG: " + failure;
     return ImageStatus::corrupt;
   }
   jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_save_markers(&info, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header(&info, TRUE);
 
+  // Checked before jpeg_start_decompress, which allocates (a progressive file's coefficients
+  // for the whole image, 128 bytes per pixel block and component).
   const std::uint64_t w = info.image_width, h = info.image_height;
   if (w * h > options.max_pixels) {
     error = too_large_reason("JPEG", w, h, options.max_pixels);
@@ -144,15 +183,12 @@ ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const Dec
   }
   const int orientation = exif_orientation(info);
   const bool swapped = orientation >= 5 && orientation <= 8;
-  out.width = int(swapped ? h : w);
-  out.height = int(swapped ? w : h);
-  out.channels = info.num_components;
 
   const bool cmyk = info.num_components == 4;
   info.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGB;
   info.scale_num = info.scale_denom = 1;
   if (options.shrink_on_load && shrink) {
-    const cv::Size need = (*shrink)(cv::Size(out.width, out.height));
+    const cv::Size need = (*shrink)(cv::Size(int(swapped ? h : w), int(swapped ? w : h)));
     const std::uint64_t need_w = swapped ? need.height : need.width, need_h = swapped ? need.width : need.height;
     for (unsigned denom : {8u, 4u, 2u}) {
       if ((w + denom - 1) / denom >= need_w && (h + denom - 1) / denom >= need_h) {
@@ -180,16 +216,17 @@ ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const Dec
   }
   jpeg_finish_decompress(&info);
   apply_exif_orientation(orientation, out.rgb);
+  out.width = int(swapped ? h : w);
+  out.height = int(swapped ? w : h);
+  out.channels = info.num_components;
   return ImageStatus::ok;
 }
 
-Decoder::Decoder() : jpeg_(std::make_unique<Jpeg>()) {}
-Decoder::~Decoder() = default;
+namespace {
 
-ImageStatus Decoder::decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                            const ShrinkLimit* shrink, DecodedImage& out, std::string& error) {
-  const Format format = sniff_format(bytes);
-  if (format == Format::jpeg) return jpeg_->decode(bytes, options, shrink, out, error);
+// Every format but JPEG: header size check, container check, then cv::imdecode.
+ImageStatus decode_other(Format format, std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                         DecodedImage& out, std::string& error) {
   if (format == Format::unknown || format == Format::gif) {
     error = format == Format::gif ? "GIF is not supported"
                                   : "not an image: content is not JPEG, PNG, WebP, TIFF, BMP or PNM";
@@ -197,37 +234,69 @@ ImageStatus Decoder::decode(std::span<const std::uint8_t> bytes, const DecodeOpt
   }
   const std::string_view name = format_name(format);
   const auto declared = declared_size(format, bytes);
-  if (!declared) {
-    error = fmt::format("corrupt {}: header unreadable", name);
-    return ImageStatus::corrupt;
-  }
-  if (declared->width * declared->height > options.max_pixels) {
+  // The size first, from the header alone: a bomb is refused before a byte is decoded.
+  if (declared && pixels(declared->width, declared->height) > options.max_pixels) {
     error = too_large_reason(name, declared->width, declared->height, options.max_pixels);
     return ImageStatus::too_large;
   }
+  if (declared && declared->buffer_pixels > options.max_pixels) {
+    error = fmt::format("{} declares {}x{} pixels, but decoding needs {} pixels at once (its tile), over --max-pixels {}",
+                        name, declared->width, declared->height, declared->buffer_pixels, options.max_pixels);
+    return ImageStatus::too_large;
+  }
+  using Verdict = ContainerCheck::Verdict;
+  const ContainerCheck check = check_container(format, bytes);
+  const auto fail = [&](ImageStatus status, std::string_view what, std::string_view reason) {
+    error = fmt::format("{} {}: {}", what, name, reason);
+    return status;
+  };
+  if (check.verdict == Verdict::truncated && (!declared || options.fail_on != FailOn::error))
+    return fail(ImageStatus::truncated, "truncated", check.reason);
+  if (!declared) return fail(ImageStatus::corrupt, "corrupt", "header unreadable");
+  if (check.verdict == Verdict::corrupt) return fail(ImageStatus::corrupt, "corrupt", check.reason);
+  if (check.verdict == Verdict::damaged && options.fail_on == FailOn::warning)
+    return fail(ImageStatus::decoder_warning, "damaged", check.reason);
+
   cv::Mat bgr;
   try {
     const cv::Mat encoded(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
     bgr = cv::imdecode(encoded, cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
-    error = fmt::format("corrupt {}: {}", name, e.err);
-    return ImageStatus::corrupt;
+    return fail(ImageStatus::corrupt, "corrupt", e.err);
   }
-  const bool png_ends = format != Format::png ||
-                        (bytes.size() >= 12 && std::memcmp(bytes.data() + bytes.size() - 8, "IEND", 4) == 0);
   if (bgr.empty()) {
-    error = fmt::format("{} {}: the decoder could not read its pixels", png_ends ? "corrupt" : "truncated", name);
-    return png_ends ? ImageStatus::corrupt : ImageStatus::truncated;
-  }
-  if (!png_ends && options.fail_on != FailOn::error) {
-    error = "truncated PNG: no IEND chunk at the end of the file";
-    return ImageStatus::truncated;
+    // --fail-on error tried a truncated file anyway; it did not decode.
+    if (check.verdict == Verdict::truncated) return fail(ImageStatus::truncated, "truncated", check.reason);
+    return fail(ImageStatus::corrupt, "corrupt", "the decoder could not read its pixels");
   }
   cv::cvtColor(bgr, out.rgb, cv::COLOR_BGR2RGB);
   out.height = out.rgb.rows;
   out.width = out.rgb.cols;
   out.channels = declared->channels;
   return ImageStatus::ok;
+}
+
+}  // namespace
+
+Decoder::Decoder() : jpeg_(std::make_unique<Jpeg>()) {}
+Decoder::~Decoder() = default;
+
+ImageStatus Decoder::decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
+                            const ShrinkLimit* shrink, DecodedImage& out, std::string& error) {
+  // A failed image has no shape: nothing of the previous image this thread decoded may leak
+  // into /orig_shape (it would depend on the schedule).
+  out.height = out.width = out.channels = 0;
+  const Format format = sniff_format(bytes);
+  try {
+    if (format == Format::jpeg) return jpeg_->decode(bytes, options, shrink, out, error);
+    return decode_other(format, bytes, options, out, error);
+  } catch (const std::exception& e) {
+    // Out of memory for one image (cv::Mat, libjpeg's buffers) fails that image, not the run.
+    if (format == Format::jpeg) jpeg_abort_decompress(&jpeg_->info);
+    out.height = out.width = out.channels = 0;
+    error = fmt::format("cannot decode {}: {}", format_name(format), e.what());
+    return ImageStatus::corrupt;
+  }
 }
 
 }  // namespace imgshard::io

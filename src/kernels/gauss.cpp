@@ -11,7 +11,8 @@ namespace {
 class Gauss final : public Kernel {
  public:
   explicit Gauss(const ArgValues& a) : sigma_(a.number("sigma")), ksize_(a.integer("ksize")) {
-    if (ksize_ != 0 && ksize_ % 2 == 0) throw KernelError(fmt::format("gauss: ksize must be odd or 0, got '{}'", ksize_));
+    if (ksize_ != 0 && ksize_ % 2 == 0)
+      throw KernelError(fmt::format("gauss: ksize must be odd or 0, got '{}'", ksize_));
   }
 
   // uint8 and float32 (after normalize) both: the blur is linear.

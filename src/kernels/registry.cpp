@@ -110,23 +110,22 @@ std::string validate_arg(const KernelSpec& kernel, const ArgSpec& arg, std::stri
   };
   for (const auto& c : arg.choices)
     if (value == c) return std::string(value);
+  std::string words;  // the accepted words, for the messages: "center", "stretch, crop, pad"
+  for (const auto& c : arg.choices) words += (words.empty() ? "" : ", ") + c;
   switch (arg.type) {
-    case ArgType::choice: {
-      std::string words;
-      for (const auto& c : arg.choices) words += (words.empty() ? "" : ", ") + c;
+    case ArgType::choice:
       throw fail("one of " + words);
-    }
     case ArgType::integer: {
       long long v = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
       if (ec != std::errc() || end != value.data() + value.size())
-        throw fail(arg.choices.empty() ? "a whole number" : "a whole number or " + type_text(arg));
+        throw fail(arg.choices.empty() ? "a whole number" : "a whole number or " + words);
       if (!in_range(arg, double(v))) throw fail(range_text(arg));
       return std::to_string(v);
     }
     case ArgType::number: {
       auto v = parse_double(value);
-      if (!v) throw fail(arg.choices.empty() ? "a number" : "a number or " + type_text(arg));
+      if (!v) throw fail(arg.choices.empty() ? "a number" : "a number or " + words);
       if (!in_range(arg, *v)) throw fail(range_text(arg));
       return fmt::format("{}", *v);
     }

@@ -57,6 +57,7 @@ class BatchRunner {
   Schedule schedule_;
   std::size_t row_bytes_;
   io::ShrinkLimit shrink_;
+  bool tileable_;  // some step can run over row tiles
 };
 
 // Sets the OpenMP thread count and switches OpenCV's own threads off, so that ranks x

@@ -1,7 +1,11 @@
 #include "pipeline/tiling.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
+
+#include <omp.h>
 
 namespace imgshard::pipeline {
 namespace {
@@ -37,20 +41,33 @@ void apply_tiled(const kernels::Kernel& k, const cv::Mat& in, cv::Mat& out, cons
   out.create(in.rows, in.cols, CV_MAKETYPE(shape.type == kernels::ElemType::f32 ? CV_32F : CV_8U, shape.channels));
 
   std::vector<std::string> errors(tiles);
-#pragma omp parallel for schedule(static, 1) num_threads(tiles)
+  const int threads = std::min(tiles, omp_get_max_threads());
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
   for (int t = 0; t < tiles; ++t) {
     try {
       const cv::Range own = tile_rows(in.rows, t, tiles);
       const cv::Range read(std::max(0, own.start - halo), std::min(in.rows, own.end + halo));
-      cv::Mat result;
-      k.apply(in.rowRange(read), result);
-      result.rowRange(own.start - read.start, own.end - read.start).copyTo(out.rowRange(own));
+      const cv::Mat rows(read.size(), in.cols, in.type(), const_cast<uchar*>(in.ptr(read.start)), in.step);
+      // Without a halo the tile's rows are exactly its own: write them in place (the kernel's
+      // out.create() keeps a header of the right size and type); with one, keep the middle.
+      cv::Mat result = halo == 0 ? cv::Mat(own.size(), out.cols, out.type(), out.ptr(own.start), out.step) : cv::Mat();
+      uchar* const in_place = result.data;
+      k.apply(rows, result);
+      if (result.type() != out.type() || result.cols != out.cols || result.rows != read.size())
+        throw kernels::KernelError("internal: a tiled kernel's output differs from its declared shape");
+      if (result.data != in_place)
+        result.rowRange(own.start - read.start, own.end - read.start).copyTo(out.rowRange(own));
     } catch (const std::exception& e) {
       errors[t] = e.what();  // an exception must not leave an OpenMP region
     }
   }
   for (const auto& e : errors)
     if (!e.empty()) throw kernels::KernelError(e);
+}
+
+bool has_tileable_step(const Pipeline& pipeline) {
+  return std::any_of(pipeline.steps().begin(), pipeline.steps().end(),
+                     [](const Step& step) { return step.kernel->halo() >= 0; });
 }
 
 void run_tiled(const Pipeline& pipeline, const cv::Mat& rgb, cv::Mat& out, cv::Mat& scratch, const Tiling& tiling) {

@@ -6,8 +6,9 @@
 // of the input, clipped to the image, and keeps its own rows of the result. Inside the image
 // those extra rows are real neighbours, and at the image's top and bottom the clipped range
 // meets the same border the whole image has, so every kept row sees exactly what it would see
-// untiled. (The input tile is a row range of the full image: OpenCV filters that read past a
-// submatrix read the parent's real pixels there too, which changes nothing for the kept rows.)
+// untiled. The input of a tile is a plain Mat header on those rows, not a submatrix (rowRange):
+// OpenCV picks other code paths for submatrices (GaussianBlur on uint8 leaves its bit-exact
+// fixed-point path for sepFilter2D), and those round differently.
 #include <opencv2/core.hpp>
 
 #include "kernels/kernel.hpp"
@@ -17,7 +18,7 @@ namespace imgshard::pipeline {
 
 // The tiling knobs, in one place.
 struct Tiling {
-  int tiles = 1;          // row tiles per image (usually the threads of the rank)
+  int tiles = 1;           // row tiles per image (usually the threads of the rank)
   int min_tile_rows = 32;  // fewer rows than this per tile are not worth a thread
 };
 
@@ -25,8 +26,13 @@ struct Tiling {
 int tile_count(int rows, const Tiling& tiling);
 
 // out = k(in), computed over row tiles in parallel when k.halo() >= 0, else by k.apply.
-// Call it from outside any OpenMP parallel region (a nested region would run on one thread).
+// Call it outside any active OpenMP region (a team of one is fine): a region nested in an
+// active one runs on one thread unless nesting is enabled. Uses at most omp_get_max_threads().
 void apply_tiled(const kernels::Kernel& k, const cv::Mat& in, cv::Mat& out, const Tiling& tiling);
+
+// Whether any step can be tiled (halo >= 0): without one, run_tiled is Pipeline::run on one
+// thread, and images are better spread over threads whole.
+bool has_tileable_step(const Pipeline& pipeline);
 
 // Pipeline::run, with each step tiled by apply_tiled: the same result, spread over threads.
 void run_tiled(const Pipeline& pipeline, const cv::Mat& rgb, cv::Mat& out, cv::Mat& scratch, const Tiling& tiling);

@@ -49,3 +49,22 @@ TEST(UnitQueue, DynamicServesWhoeverAsksInOrder) {
   EXPECT_TRUE(q.empty_for(1));
   EXPECT_EQ(q.remaining(), 0u);
 }
+
+TEST(PlanUnits, TailIsCutIntoQuarterChunks) {
+  // 2 ranks x chunk 8: the last 32 images go in units of 2.
+  const auto units = plan_units(48, 8, {}, 2);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> expected{{0, 8}, {8, 8}};
+  for (std::uint64_t b = 16; b < 48; b += 2) expected.emplace_back(b, 2);
+  EXPECT_EQ(spans(units), expected);
+  for (std::size_t k = 0; k < units.size(); ++k) EXPECT_EQ(units[k].id, k);
+}
+
+TEST(PlanUnits, TailCoversEveryIndexOnceWithDoneRanges) {
+  const auto units = plan_units(100, 16, {{0, 10, 5}, {0, 90, 3}}, 3);
+  std::vector<int> seen(100, 0);
+  for (const auto& u : units) {
+    EXPECT_LE(u.count, 16u);
+    for (auto i = u.begin; i < u.begin + u.count; ++i) ++seen[i];
+  }
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[i], (i >= 10 && i < 15) || (i >= 90 && i < 93) ? 0 : 1) << i;
+}
