@@ -1,6 +1,7 @@
 #include "dist/world.hpp"
 
 #include <cstdlib>
+#include <string_view>
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -10,7 +11,27 @@
 
 namespace imgshard::dist {
 
-World::World(int& argc, char**& argv) : impl_(std::make_unique<Impl>(argc, argv)) {}
+namespace {
+
+// Open MPI's UCX layer probes the network hardware at MPI_Init, about 0.2 s here: a tenth of
+// a 1,000-image run. When every rank runs on this node (a singleton, or mpirun or srun
+// placing all ranks on one node), shared memory (pml ob1 + btl vader) is the transport
+// anyway, so the probe is skipped, unless the user chose a pml. Every rank decides from
+// the same launcher variables, so all ranks pick the same pml.
+void prefer_shared_memory_when_alone() {
+  if (std::getenv("OMPI_MCA_pml")) return;
+  const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");        // set by mpirun
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const char* slurm_nodes = std::getenv("SLURM_STEP_NUM_NODES");  // set by srun
+  const bool one_node = world ? (local && std::string_view(world) == local)
+                              : (!slurm_nodes || std::string_view(slurm_nodes) == "1");
+  if (one_node) ::setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
+}  // namespace
+
+World::World(int& argc, char**& argv)
+    : impl_((prefer_shared_memory_when_alone(), std::make_unique<Impl>(argc, argv))) {}
 World::~World() = default;
 
 int World::rank() const { return impl_->comm.rank(); }

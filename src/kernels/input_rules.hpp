@@ -42,4 +42,34 @@ inline int gaussian_halo(double sigma, int ksize) {
   return (cvRound(sigma * 4 * 2 + 1) | 1) / 2;
 }
 
+// sobel and scharr: |(dx, dy)| of the grey image in float32, rounded to nearest and
+// saturated to uint8, one channel. `derive(g, d, dx, dy)` computes one derivative.
+class GradientMagnitude : public Kernel {
+ public:
+  using Derivative = void (*)(const cv::Mat& g, cv::Mat& d, int dx, int dy);
+  GradientMagnitude(std::string_view name, Derivative derive) : name_(name), derive_(derive) {}
+
+  ImageShape output_shape(const ImageShape& in) const override {
+    require_u8(name_, in);
+    ImageShape out = in;
+    out.channels = 1;
+    return out;
+  }
+
+  void apply(const cv::Mat& in, cv::Mat& out) const override {
+    cv::Mat g, dx, dy;
+    gray_of(in, g);
+    derive_(g, dx, 1, 0);
+    derive_(g, dy, 0, 1);
+    cv::magnitude(dx, dy, dx);
+    dx.convertTo(out, CV_8U);
+  }
+
+  int halo() const override { return 1; }  // 3x3 derivatives
+
+ private:
+  std::string_view name_;
+  Derivative derive_;
+};
+
 }  // namespace imgshard::kernels

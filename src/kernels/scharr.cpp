@@ -7,27 +7,7 @@
 namespace imgshard::kernels {
 namespace {
 
-class Scharr final : public Kernel {
- public:
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("scharr", in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
-
-  // |(dx, dy)| in float32, then rounded to nearest (ties to even) and saturated to 0..255.
-  void apply(const cv::Mat& in, cv::Mat& out) const override {
-    cv::Mat g, dx, dy;
-    gray_of(in, g);
-    cv::Scharr(g, dx, CV_32F, 1, 0);
-    cv::Scharr(g, dy, CV_32F, 0, 1);
-    cv::magnitude(dx, dy, dx);
-    dx.convertTo(out, CV_8U);
-  }
-
-  int halo() const override { return 1; }
-};
+void derivative(const cv::Mat& g, cv::Mat& d, int dx, int dy) { cv::Scharr(g, d, CV_32F, dx, dy); }
 
 }  // namespace
 
@@ -37,7 +17,7 @@ const KernelSpec& scharr_kernel() {
       .summary = "edge strength: magnitude of the 3x3 Scharr gradient of the grey image, one channel",
       .opencv = "cv2.convertScaleAbs(cv2.magnitude(cv2.Scharr(g, cv2.CV_32F, 1, 0), cv2.Scharr(g, cv2.CV_32F, 0, 1)))",
       .args = {},
-      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<Scharr>(); },
+      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<GradientMagnitude>("scharr", derivative); },
   };
   return spec;
 }
