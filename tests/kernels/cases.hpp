@@ -3,6 +3,7 @@
 // OpenCV expression it must equal (the "= ..." of its declaration, written out in C++).
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct KernelCase {
   // is written for clarity (e.g. normalize's reference loops in double, as NumPy computes).
   std::function<void(const cv::Mat& in, cv::Mat& out)> bare;
 };
+
+// gtest prints a case by its step, not as raw bytes (ctest shows this in every test name).
+inline void PrintTo(const KernelCase& c, std::ostream* os) { *os << c.step; }
 
 const std::vector<KernelCase>& kernel_cases();
 
