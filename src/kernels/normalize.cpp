@@ -54,8 +54,9 @@ class Normalize final : public Kernel {
   int halo() const override { return 0; }
 
  private:
-  // One value stands for every channel.
-  static double value(const std::vector<double>& list, std::size_t c) { return list.size() == 1 ? list[0] : list[c]; }
+  // One value stands for every channel. A list of another length than the channels is
+  // refused by output_shape, but the tables are built before that: never read past it.
+  static double value(const std::vector<double>& list, std::size_t c) { return c < list.size() ? list[c] : list[0]; }
 
   std::vector<double> mean_, std_;
   std::array<std::array<float, 256>, 3> table_;
