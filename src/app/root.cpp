@@ -217,19 +217,28 @@ struct FailureSummary {
   std::vector<std::pair<std::uint64_t, std::string>> all;  // index, "path: reason"
 };
 
-// Reads /status back (the file is the truth, also for rows done by an earlier run).
+// Reads /status back (the file is the truth, also for rows done by an earlier run), and
+// the paths and reasons of the failed rows, a block at a time: one read per block that
+// has failures, not one per failure, and memory bounded by the block.
 FailureSummary read_failures(const store::OutputFile& file) {
   FailureSummary s;
-  constexpr std::uint64_t kBlock = 1 << 20;
+  constexpr std::uint64_t kBlock = 1 << 16;
   for (std::uint64_t begin = 0; begin < file.count(); begin += kBlock) {
     const std::uint64_t count = std::min(kBlock, file.count() - begin);
     const auto status = file.read_status(begin, count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-      if (status[i] == 0 || status[i] == std::uint8_t(io::ImageStatus::pending)) continue;
+    const auto failed = [&](std::uint64_t i) {
+      return status[i] != 0 && status[i] != std::uint8_t(io::ImageStatus::pending);
+    };
+    std::uint64_t first = 0;
+    while (first < count && !failed(first)) ++first;
+    if (first == count) continue;
+    const std::uint64_t span = count - first;
+    const auto paths = file.read_paths(begin + first, span);
+    const auto errors = file.read_errors(begin + first, span);
+    for (std::uint64_t i = first; i < count; ++i) {
+      if (!failed(i)) continue;
       ++s.failed;
-      const auto path = file.read_paths(begin + i, 1);
-      const auto error = file.read_errors(begin + i, 1);
-      s.all.emplace_back(begin + i, fmt::format("{}: {}", path[0], error[0]));
+      s.all.emplace_back(begin + i, fmt::format("{}: {}", paths[i - first], errors[i - first]));
     }
   }
   return s;

@@ -30,7 +30,7 @@ struct RunOutcome {
 RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner& runner, const RootHooks& hooks,
                     metrics::PhaseTimers& timers, metrics::RankReport self);
 
-// Every other rank; returns whether the run was interrupted.
+// Every other rank: processes the units rank 0 sends until it says stop, then sends its report.
 void run_worker(World& world, const pipeline::BatchRunner& runner, const std::function<bool()>& stop_requested,
                 metrics::PhaseTimers& timers, metrics::RankReport self);
 
