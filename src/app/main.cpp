@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   pipeline::configure_threads(threads);
   app::install_stop_handlers();
   const pipeline::BatchRunner runner(*pipeline, options.decode_options(),
-                                     {.threads = threads, .dynamic = options.schedule == "dynamic"});
+                                     {.threads = threads, .dynamic = options.schedule == "dynamic", .gzip_level = options.gzip_level});
 
   if (world.is_root()) return app::run_as_root(world, options, *pipeline, runner, threads, timers);
   return app::run_as_worker(world, runner, threads, timers);

@@ -280,7 +280,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   const auto write_job = [&](pipeline::UnitResult& r) {
     return [&file, &pool, &last_checkpoint, &o, &r] {
       try {
-        file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape);
+        file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape, r.chunk_bytes);
         if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
           file.checkpoint();
           last_checkpoint = metrics::Clock::now();

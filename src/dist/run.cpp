@@ -20,7 +20,7 @@ void serialize(Archive& ar, imgshard::pipeline::WorkUnit& u, unsigned) {
 // A result travels as this header plus the pixels as a raw byte message.
 template <class Archive>
 void serialize(Archive& ar, imgshard::pipeline::UnitResult& r, unsigned) {
-  ar & r.id & r.begin & r.count & r.status & r.errors & r.orig_shape & r.bytes_read;
+  ar & r.id & r.begin & r.count & r.status & r.errors & r.orig_shape & r.bytes_read & r.chunk_bytes;
 }
 
 template <class Archive>
@@ -92,7 +92,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     {
       auto t = timers.scope(Phase::receive);
       comm.recv(source, kResult, *incoming);
-      incoming->pixels.resize(incoming->count * runner.row_bytes());
+      incoming->pixels.resize(incoming->payload_bytes(runner.row_bytes()));
       comm.recv(source, kPixels, incoming->pixels.data(), int(incoming->pixels.size()));
     }
     --in_flight[std::size_t(source)];

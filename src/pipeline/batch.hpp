@@ -16,6 +16,8 @@ namespace imgshard::pipeline {
 struct Schedule {
   int threads = 1;       // OpenMP threads of this rank
   bool dynamic = true;   // images handed to threads one at a time (else in equal blocks)
+  int gzip_level = -1;   // >= 0: each row is compressed here, as HDF5's deflate filter would,
+                         // so that rank 0 only stores chunks (-1: rows stay raw)
 };
 
 // A run of consecutive image indices [begin, begin + paths.size()).
@@ -30,11 +32,16 @@ struct UnitResult {
   std::uint64_t id = 0;
   std::uint64_t begin = 0;
   std::uint64_t count = 0;
-  std::vector<std::uint8_t> pixels;        // count x row_bytes, zeros for failed images
+  std::vector<std::uint8_t> pixels;        // count x row_bytes, zeros for failed images; or, with
+                                           // compression, the rows' gzip'ed chunks back to back
+  std::vector<std::uint32_t> chunk_bytes;  // with compression: each row's chunk size; else empty
   std::vector<std::uint8_t> status;        // io::ImageStatus per image
   std::vector<std::string> errors;         // "" when ok
   std::vector<std::int32_t> orig_shape;    // count x 3: height, width, channels (0s when unknown)
   std::uint64_t bytes_read = 0;
+  std::vector<std::vector<std::uint8_t>> chunks;  // scratch for compression, never sent
+
+  std::uint64_t payload_bytes(std::size_t row_bytes) const;  // what `pixels` holds
 };
 
 class BatchRunner {

@@ -1,5 +1,6 @@
 #include "store/output_file.hpp"
 
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -199,9 +200,21 @@ std::vector<IndexRange> OutputFile::journaled() const {
 
 void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                             const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                            const std::vector<std::int32_t>& orig_shape) {
+                            const std::vector<std::int32_t>& orig_shape,
+                            const std::vector<std::uint32_t>& chunk_bytes) {
   if (count == 0) return;
-  {
+  if (!chunk_bytes.empty()) {
+    static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
+    // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
+    std::vector<hsize_t> offset(image_dims_.size(), 0);
+    std::size_t at = 0;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      offset[0] = begin + i;
+      check(H5Dwrite_chunk(images_.id(), H5P_DEFAULT, 0, offset.data(), chunk_bytes[i], pixels + at),
+            "write /images chunk");
+      at += chunk_bytes[i];
+    }
+  } else {
     Handle file_space = row_selection(image_dims_, begin, count);
     std::vector<hsize_t> memory_dims = image_dims_;
     memory_dims[0] = count;

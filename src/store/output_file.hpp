@@ -63,9 +63,11 @@ class OutputFile {
   // The ranges the journal says were written and flushed before.
   std::vector<IndexRange> journaled() const;
 
+  // `pixels`: count raw rows, or, when `chunk_bytes` is not empty, each row's chunk already
+  // compressed as the dataset's filter would (zlib), back to back: stored as they are.
   void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                   const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                  const std::vector<std::int32_t>& orig_shape);
+                  const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes = {});
   // Flushes the file, then journals every range written since the last checkpoint.
   void checkpoint();
   void set_attribute(const std::string& name, const std::string& value);

@@ -95,13 +95,29 @@ class EndToEnd(unittest.TestCase):
                     self.assertEqual(f.attrs["schedule"], schedule)
 
     def test_compressed_output_has_the_same_pixels(self):
-        out = os.path.join(self.dir, "gzip.h5")
-        r = mpirun([SAMPLE, "-o", out, "-p", "resize=64:64", "--compress", "gzip=6"], np_=2)
+        # Rows are compressed where they are computed (workers, rank 0's threads) and stored
+        # as chunks: whoever compressed them, h5py must read the same pixels back.
+        for ranks, threads in ((1, 2), (2, 1), (3, 1)):
+            with self.subTest(ranks=ranks, threads=threads):
+                out = os.path.join(self.dir, f"gzip{ranks}{threads}.h5")
+                r = mpirun([SAMPLE, "-o", out, "-p", "resize=64:64", "--compress", "gzip=6", "--chunk", "5"],
+                           np_=ranks, threads=threads)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with h5py.File(out, "r") as f:
+                    self.assertEqual(f["images"].compression, "gzip")
+                    self.assertEqual(f["images"].compression_opts, 6)
+                    self.assertTrue(np.array_equal(f["images"][:], read(self.baseline, "images")["images"]))
+
+    def test_compressed_float_output_equals_uncompressed(self):
+        chain = "resize=32:24,normalize,layout=chw"
+        plain, packed = os.path.join(self.dir, "f32.h5"), os.path.join(self.dir, "f32gz.h5")
+        self.assertEqual(mpirun([SAMPLE, "-o", plain, "-p", chain], np_=2).returncode, 0)
+        r = mpirun([SAMPLE, "-o", packed, "-p", chain, "--compress", "gzip"], np_=2)
         self.assertEqual(r.returncode, 0, r.stderr)
-        with h5py.File(out, "r") as f:
-            self.assertEqual(f["images"].compression, "gzip")
-            self.assertEqual(f["images"].compression_opts, 6)
-            self.assertTrue(np.array_equal(f["images"][:], read(self.baseline, "images")["images"]))
+        a, b = read(plain, "images")["images"], read(packed, "images")["images"]
+        self.assertEqual(b.dtype, np.float32)
+        self.assertEqual(b.shape, (len(self.files), 3, 24, 32))
+        self.assertTrue(np.array_equal(a, b))
 
 
 class ExitCodes(unittest.TestCase):
