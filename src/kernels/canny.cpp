@@ -11,12 +11,7 @@ class Canny final : public Kernel {
  public:
   explicit Canny(const ArgValues& a) : low_(a.number("low")), high_(a.number("high")) {}
 
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("canny", in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
+  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("canny", in); }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat g;

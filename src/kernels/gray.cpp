@@ -9,12 +9,7 @@ namespace {
 
 class Gray final : public Kernel {
  public:
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("gray", in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
+  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("gray", in); }
 
   // A one-channel image is already grey: it is copied unchanged.
   void apply(const cv::Mat& in, cv::Mat& out) const override {

@@ -25,6 +25,14 @@ inline void require_u8(std::string_view kernel, const ImageShape& in) {
         fmt::format("{}: needs uint8 input, but follows normalize (float32): put normalize after it", kernel));
 }
 
+// The shape of the grey-level kernels (gray, edges, thresholds): uint8 in, one channel out.
+inline ImageShape one_channel_u8(std::string_view kernel, const ImageShape& in) {
+  require_u8(kernel, in);
+  ImageShape out = in;
+  out.channels = 1;
+  return out;
+}
+
 // The one-channel image edge and threshold kernels work on: `g` in their OpenCV expression,
 // cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) for 3 channels, the image itself for 1.
 inline void gray_of(const cv::Mat& in, cv::Mat& gray) {
@@ -49,12 +57,7 @@ class GradientMagnitude : public Kernel {
   using Derivative = void (*)(const cv::Mat& g, cv::Mat& d, int dx, int dy);
   GradientMagnitude(std::string_view name, Derivative derive) : name_(name), derive_(derive) {}
 
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8(name_, in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
+  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8(name_, in); }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat g, dx, dy;

@@ -9,12 +9,7 @@ namespace {
 
 class Laplacian final : public Kernel {
  public:
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("laplacian", in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
+  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("laplacian", in); }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat g, lap;

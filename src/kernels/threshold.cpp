@@ -12,12 +12,7 @@ class Threshold final : public Kernel {
   explicit Threshold(const ArgValues& a)
       : otsu_(a.text("value") == "otsu"), value_(otsu_ ? 0 : a.integer("value")) {}
 
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("threshold", in);
-    ImageShape out = in;
-    out.channels = 1;
-    return out;
-  }
+  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("threshold", in); }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat g;
