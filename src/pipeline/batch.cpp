@@ -78,7 +78,9 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   result.id = unit.id;
   result.begin = unit.begin;
   result.count = n;
-  result.pixels.assign(n * row_bytes_, 0);
+  // Every row is written below: an image's pixels, or zeros when it failed. No zero-fill of
+  // the whole unit first, which would touch every byte twice.
+  result.pixels.resize(n * row_bytes_);
   const bool compress = schedule_.gzip_level >= 0;
   result.chunk_bytes.assign(compress ? n : 0, 0);
   if (compress && result.chunks.size() < n) result.chunks.resize(n);
@@ -132,7 +134,10 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
         }
       }
       result.status[i] = static_cast<std::uint8_t>(status);
-      if (status != io::ImageStatus::ok) result.errors[i] = std::move(error);
+      if (status != io::ImageStatus::ok) {
+        result.errors[i] = std::move(error);
+        std::memset(result.pixels.data() + i * row_bytes_, 0, row_bytes_);
+      }
       if (compress) {
         // The zlib stream HDF5's deflate filter writes: compress2 at the dataset's level.
         const auto t3 = metrics::Clock::now();

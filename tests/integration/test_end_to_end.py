@@ -193,8 +193,15 @@ class ExitCodes(unittest.TestCase):
             data = f.read()
         with open(os.path.join(src, "d_truncated.jpg"), "wb") as f:
             f.write(data[: len(data) // 2])
-        out = os.path.join(self.dir, "mixed.h5")
-        r = mpirun([src, "-o", out, "-p", "resize=32:32"], np_=2)
+        # --chunk 1 on one rank: result buffers are reused, so a failed row must be zeroed
+        # even where a good image of an earlier unit left its pixels.
+        for ranks, extra in ((2, []), (1, ["--chunk", "1", "--schedule", "static"])):
+            with self.subTest(ranks=ranks, extra=extra):
+                self.check_mixed(src, ranks, extra)
+
+    def check_mixed(self, src, ranks, extra):
+        out = os.path.join(self.dir, f"mixed{ranks}.h5")
+        r = mpirun([src, "-o", out, "-p", "resize=32:32", *extra], np_=ranks)
         self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn("3 failed", r.stdout)
         with h5py.File(out, "r") as f:
