@@ -43,11 +43,11 @@ class Resize final : public Kernel {
     const cv::Size scaled = scaled_size(in.size());
     switch (mode_) {
       case Mode::stretch:
-        cv::resize(in, out, size_, 0, 0, interp_);
+        resample(in, out, size_, interp_);
         return;
       case Mode::crop: {
         cv::Mat full;
-        cv::resize(in, full, scaled, 0, 0, interp_);
+        resample(in, full, scaled, interp_);
         const cv::Rect roi((scaled.width - size_.width) / 2, (scaled.height - size_.height) / 2, size_.width,
                            size_.height);
         full(roi).copyTo(out);
@@ -59,7 +59,7 @@ class Resize final : public Kernel {
         const cv::Rect roi((size_.width - scaled.width) / 2, (size_.height - scaled.height) / 2, scaled.width,
                            scaled.height);
         cv::Mat target = out(roi);
-        cv::resize(in, target, scaled, 0, 0, interp_);
+        resample(in, target, scaled, interp_);
         return;
       }
     }

@@ -36,7 +36,7 @@ class Shorter final : public Kernel {
     return out;
   }
 
-  void apply(const cv::Mat& in, cv::Mat& out) const override { cv::resize(in, out, target(in.size()), 0, 0, interp_); }
+  void apply(const cv::Mat& in, cv::Mat& out) const override { resample(in, out, target(in.size()), interp_); }
 
  private:
   int side_;
