@@ -87,7 +87,10 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
 
   Handle strings = utf8_string_type();
   Handle paths = create_dataset(f, "paths", strings.id(), {n});
-  write_strings(paths.id(), n, 0, catalog.paths);
+  // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
+  std::vector<std::string> names_text(catalog.paths.size());
+  for (std::size_t i = 0; i < names_text.size(); ++i) names_text[i] = utf8_text(catalog.paths[i], true);
+  write_strings(paths.id(), n, 0, names_text);
   Handle labels = create_dataset(f, "labels", H5T_STD_I32LE, {n});
   write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
   Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
@@ -250,6 +253,15 @@ void OutputFile::checkpoint() {
 
 void OutputFile::set_attribute(const std::string& name, const std::string& value) { set_attr(file_.id(), name, value); }
 void OutputFile::set_attribute(const std::string& name, std::int64_t value) { set_attr(file_.id(), name, value); }
+
+void OutputFile::write_input_errors(const std::vector<std::string>& errors) {
+  const hid_t f = file_.id();
+  if (H5Lexists(f, "input_errors", H5P_DEFAULT) > 0)
+    check(H5Ldelete(f, "input_errors", H5P_DEFAULT), "replace /input_errors");
+  Handle strings = utf8_string_type();
+  Handle set = create_dataset(f, "input_errors", strings.id(), {hsize_t(errors.size())});
+  write_strings(set.id(), errors.size(), 0, errors);
+}
 
 void OutputFile::write_timings(const metrics::RunReport& report) {
   const hid_t f = file_.id();

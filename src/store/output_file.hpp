@@ -73,6 +73,8 @@ class OutputFile {
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
   void write_timings(const metrics::RunReport& report);
+  // /input_errors: the folders this run could not list, "path: reason" (replaced each run).
+  void write_input_errors(const std::vector<std::string>& errors);
   // Marks the file complete, closes it and drops the journal. Throws StoreError, leaving the
   // file incomplete, while any row of /status is still pending.
   void finish();
