@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -49,6 +50,23 @@ void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
 }
 
 constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
+
+// Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
+// for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
+template <typename Write>
+void write_or_explain(const std::string& path, Write&& write) {
+  try {
+    write();
+  } catch (const StoreError& e) {
+    struct statvfs fs {};
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && std::uint64_t(fs.f_bavail) * fs.f_frsize < (1u << 20))
+      throw StoreError(fmt::format("{}: the file system holding {} is full ({} KiB left); what was journaled is kept, "
+                                   "free some space and run again with --resume",
+                                   e.what(), path, std::uint64_t(fs.f_bavail) * fs.f_frsize / 1024));
+    throw;
+  }
+}
 
 }  // namespace
 
@@ -206,6 +224,13 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
                             const std::vector<std::int32_t>& orig_shape,
                             const std::vector<std::uint32_t>& chunk_bytes) {
   if (count == 0) return;
+  write_or_explain(path_, [&] { write_rows_unexplained(begin, count, pixels, status, errors, orig_shape, chunk_bytes); });
+}
+
+void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                                        const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                                        const std::vector<std::int32_t>& orig_shape,
+                                        const std::vector<std::uint32_t>& chunk_bytes) {
   if (!chunk_bytes.empty()) {
     static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
     // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
@@ -245,7 +270,7 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
 
 void OutputFile::checkpoint() {
   if (unjournaled_.empty()) return;
-  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  write_or_explain(path_, [&] { check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_); });
   data_.sync(path_);  // the rows on disk first: only then may the journal vouch for them
   journal_.append(unjournaled_);
   unjournaled_.clear();

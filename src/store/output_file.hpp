@@ -109,6 +109,9 @@ class OutputFile {
   };
 
   OutputFile() = default;
+  void write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                              const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                              const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes);
   void open_datasets();
   void open_journal();
 
