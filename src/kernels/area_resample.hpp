@@ -17,6 +17,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "kernels/kernel.hpp"
+
 namespace imgshard::kernels {
 
 // True when resize_area() runs our resampler for this case (uint8 or float32, 1 to 4
@@ -47,7 +49,7 @@ class AreaResampler {
   int rows_pushed() const;
   bool done() const;  // every output row has been written
 
-  static constexpr int kRowPadding = 16;
+  static constexpr int kRowPadding = RowStream::kRowPadding;
 
  private:
   struct State;

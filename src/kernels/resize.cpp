@@ -67,6 +67,30 @@ class Resize final : public Kernel {
 
   cv::Size min_source_size(cv::Size source) const override { return scaled_size(source); }
 
+  // The same three modes, the resampler fed row by row.
+  std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
+    const cv::Size scaled = scaled_size(source);
+    switch (mode_) {
+      case Mode::stretch:
+        return ResampleStream::into(out, source, type, size_, interp_);
+      case Mode::crop:
+        return ResampleStream::into_own({}, source, type, scaled, interp_, [this, &out](const cv::Mat& full) {
+          const cv::Rect roi((full.cols - size_.width) / 2, (full.rows - size_.height) / 2, size_.width,
+                             size_.height);
+          full(roi).copyTo(out);
+        });
+      case Mode::pad: {
+        if (!area_resampler_handles(source, scaled, type) || interp_ != cv::INTER_AREA) return nullptr;
+        out.create(size_, type);
+        out.setTo(cv::Scalar::all(fill_));
+        const cv::Rect roi((size_.width - scaled.width) / 2, (size_.height - scaled.height) / 2, scaled.width,
+                           scaled.height);
+        return ResampleStream::into_own(out(roi), source, type, scaled, interp_);
+      }
+    }
+    return nullptr;
+  }
+
  private:
   cv::Size size_;
   Mode mode_;

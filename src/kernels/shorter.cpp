@@ -38,6 +38,10 @@ class Shorter final : public Kernel {
 
   void apply(const cv::Mat& in, cv::Mat& out) const override { resample(in, out, target(in.size()), interp_); }
 
+  std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
+    return ResampleStream::into(out, source, type, target(source), interp_);
+  }
+
  private:
   int side_;
   int interp_;

@@ -1,8 +1,8 @@
 // The INTER_AREA resampler equals cv::resize(INTER_AREA), bit for bit: a table of cases in
 // the manner of OpenCV's test_resize_bitexact.cpp (1 to 4 channels, uint8 and float32,
 // tiny, odd, prime and non-divisible sizes, down- and upscales, integer ratios), on every
-// instruction set this CPU has, then a fixed-seed random sweep, a photo, and the
-// row-by-row interface.
+// instruction set this CPU has, then a fixed-seed random sweep, a photo, the row-by-row
+// interface, and the decoder feeding the first step row by row.
 #include <cstring>
 #include <iostream>
 
@@ -10,7 +10,10 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "cases.hpp"
+#include "io/decode.hpp"
 #include "kernels/area_resample.hpp"
 
 namespace imgshard::kernels::testing {
@@ -197,6 +200,82 @@ TEST(AreaResampler, RowByRowEqualsWholeImage) {
   EXPECT_EQ(resampler.rows_pushed(), in.rows);
   EXPECT_EQ(compare("row by row", got, want), "");
   EXPECT_THROW(resampler.push(row.data()), std::logic_error);
+}
+
+// The rows of `in`, each copied into a padded buffer as a decoder hands them over.
+void push_rows(RowStream& stream, const cv::Mat& in) {
+  std::vector<std::uint8_t> row(in.cols * in.elemSize() + RowStream::kRowPadding);
+  for (int y = 0; y < in.rows; ++y) {
+    std::memcpy(row.data(), in.ptr(y), in.cols * in.elemSize());
+    stream.push(row.data());
+  }
+  stream.finish();
+}
+
+// resize (each mode) and shorter fed row by row leave what apply() leaves, bit for bit;
+// steps our resampler does not take offer no stream.
+TEST(AreaResampler, StepsFedRowByRowEqualApply) {
+  const cv::Mat in = noise_image({301, 203}, 3);
+  for (const char* step : {"resize=31:17", "resize=224:100", "resize=32:24:mode=crop", "resize=32:24:mode=pad:fill=7",
+                           "resize=40:10:mode=pad", "shorter=64", "shorter=200"}) {
+    const BuiltStep built(step);
+    cv::Mat want, got;
+    built.kernel().apply(in, want);
+    auto stream = built.kernel().stream(in.size(), in.type(), got);
+    ASSERT_NE(stream, nullptr) << step;
+    push_rows(*stream, in);
+    EXPECT_EQ(compare(step, got, want), "");
+  }
+  cv::Mat out;
+  for (const char* step : {"resize=224:224:interp=linear", "shorter=64:interp=cubic", "gray", "crop=5:3"})
+    EXPECT_EQ(BuiltStep(step).kernel().stream(in.size(), in.type(), out), nullptr) << step;
+  EXPECT_EQ(BuiltStep("resize=150:101").kernel().stream({300, 202}, CV_8UC3, out), nullptr) << "integer ratio";
+  EXPECT_EQ(BuiltStep("resize=400:400").kernel().stream({300, 202}, CV_8UC3, out), nullptr) << "upscale";
+}
+
+// Collects the rows a decoder hands over.
+class CollectRows final : public io::RowSink {
+ public:
+  explicit CollectRows(bool take) : take_(take) {}
+  bool begin(cv::Size size) override {
+    image.create(size, CV_8UC3);
+    return take_;
+  }
+  void row(const std::uint8_t* rgb) override { std::memcpy(image.ptr(rows++), rgb, image.cols * 3); }
+  cv::Mat image;
+  int rows = 0;
+
+ private:
+  bool take_;
+};
+
+// The decoder hands a sink that takes them the rows it would have stored, at full size and at
+// a DCT scale, and decodes the image whole when the sink declines.
+TEST(AreaResampler, DecoderHandsOverTheRowsItWouldStore) {
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", noise_image({203, 151}, 3), jpeg);
+  for (bool fast : {false, true}) {
+    io::Decoder decoder;
+    io::DecodeOptions options;
+    options.shrink_on_load = fast;
+    const io::ShrinkLimit half = [](cv::Size s) { return cv::Size((s.width + 1) / 2, (s.height + 1) / 2); };
+    io::DecodedImage whole, streamed;
+    std::string error;
+    ASSERT_EQ(decoder.decode(jpeg, options, &half, whole, error), io::ImageStatus::ok) << error;
+    CollectRows sink(true);
+    ASSERT_EQ(decoder.decode(jpeg, options, &half, streamed, error, &sink), io::ImageStatus::ok) << error;
+    EXPECT_TRUE(streamed.streamed);
+    EXPECT_FALSE(whole.streamed);
+    EXPECT_EQ(sink.rows, whole.rgb.rows);
+    EXPECT_EQ(compare(fast ? "rows at 1/2 scale" : "rows", sink.image, whole.rgb), "");
+    EXPECT_EQ(streamed.width, 203);
+    EXPECT_EQ(streamed.height, 151);
+    CollectRows declines(false);
+    ASSERT_EQ(decoder.decode(jpeg, options, &half, streamed, error, &declines), io::ImageStatus::ok) << error;
+    EXPECT_FALSE(streamed.streamed);
+    EXPECT_EQ(declines.rows, 0);
+    EXPECT_EQ(compare("declined", streamed.rgb, whole.rgb), "");
+  }
 }
 
 TEST(AreaResampler, RefusesWhatItDoesNotHandle) {
