@@ -64,6 +64,11 @@ struct Kernels {
   void (*horizontal_f32)(const QuadPlan&, const float*, float*);
   void (*vertical_u8)(const float* const*, const float*, int, int, std::uint8_t*);
   void (*vertical_f32)(const float* const*, const float*, int, int, float*);
+  // 1- and 2-channel images: 4 / channels rows side by side as the channels of one 4-channel
+  // row (so that the quad pass runs on them), and its results back into rows.
+  void (*join_rows_u8)(const std::uint8_t* const* rows, int channels, int width, std::uint8_t* out);
+  void (*join_rows_f32)(const float* const* rows, int channels, int width, float* out);
+  void (*split_rows)(const float* quads, int channels, int width, float* const* rows);
 };
 
 }  // namespace imgshard::kernels::area
@@ -268,8 +273,70 @@ void VerticalF32(const float* const* rows, const float* beta, int count, int len
   VerticalImpl(rows, beta, count, length, out);
 }
 
+// rows[0..4/channels) side by side: out[x][r][c] = rows[r][x][c], each pixel 4 values.
+template <typename T>
+void JoinRows(const T* const* rows, int channels, int width, T* out) {
+  int x = 0;
+  if (channels == 1) {
+    const hn::ScalableTag<T> d;
+    const int N = int(hn::Lanes(d));
+    for (; x + N <= width; x += N)
+      hn::StoreInterleaved4(hn::LoadU(d, rows[0] + x), hn::LoadU(d, rows[1] + x), hn::LoadU(d, rows[2] + x),
+                            hn::LoadU(d, rows[3] + x), d, out + 4 * x);
+    for (; x < width; ++x)
+      for (int k = 0; k < 4; ++k) out[4 * x + k] = rows[k][x];
+  } else {
+    using Pixel = std::conditional_t<sizeof(T) == 1, std::uint16_t, std::uint64_t>;  // both channels
+    const hn::ScalableTag<Pixel> d;
+    const int N = int(hn::Lanes(d));
+    const auto* r0 = reinterpret_cast<const Pixel*>(rows[0]);
+    const auto* r1 = reinterpret_cast<const Pixel*>(rows[1]);
+    auto* o = reinterpret_cast<Pixel*>(out);
+    for (; x + N <= width; x += N) hn::StoreInterleaved2(hn::LoadU(d, r0 + x), hn::LoadU(d, r1 + x), d, o + 2 * x);
+    for (; x < width; ++x)
+      for (int k = 0; k < 2; ++k) std::memcpy(out + 4 * x + 2 * k, rows[k] + 2 * x, 2 * sizeof(T));
+  }
+}
+
+void JoinRowsU8(const std::uint8_t* const* rows, int channels, int width, std::uint8_t* out) {
+  JoinRows(rows, channels, width, out);
+}
+void JoinRowsF32(const float* const* rows, int channels, int width, float* out) { JoinRows(rows, channels, width, out); }
+
+// The inverse for the horizontal results: rows[r][x][c] = quads[x][r][c].
+void SplitRows(const float* quads, int channels, int width, float* const* rows) {
+  int x = 0;
+  if (channels == 1) {
+    const hn::ScalableTag<float> d;
+    const int N = int(hn::Lanes(d));
+    for (; x + N <= width; x += N) {
+      hn::Vec<decltype(d)> v0, v1, v2, v3;
+      hn::LoadInterleaved4(d, quads + 4 * x, v0, v1, v2, v3);
+      hn::StoreU(v0, d, rows[0] + x);
+      hn::StoreU(v1, d, rows[1] + x);
+      hn::StoreU(v2, d, rows[2] + x);
+      hn::StoreU(v3, d, rows[3] + x);
+    }
+    for (; x < width; ++x)
+      for (int k = 0; k < 4; ++k) rows[k][x] = quads[4 * x + k];
+  } else {
+    const hn::ScalableTag<std::uint64_t> d;  // a 2-channel pixel's two floats
+    const int N = int(hn::Lanes(d));
+    const auto* q = reinterpret_cast<const std::uint64_t*>(quads);
+    for (; x + N <= width; x += N) {
+      hn::Vec<decltype(d)> v0, v1;
+      hn::LoadInterleaved2(d, q + 2 * x, v0, v1);
+      hn::StoreU(v0, d, reinterpret_cast<std::uint64_t*>(rows[0]) + x);
+      hn::StoreU(v1, d, reinterpret_cast<std::uint64_t*>(rows[1]) + x);
+    }
+    for (; x < width; ++x)
+      for (int k = 0; k < 2; ++k) std::memcpy(rows[k] + 2 * x, quads + 4 * x + 2 * k, 2 * sizeof(float));
+  }
+}
+
 const Kernels* Table() {
-  static const Kernels kernels{QuadPixels(), &HorizontalQuadsU8, &HorizontalQuadsF32, &VerticalU8, &VerticalF32};
+  static const Kernels kernels{QuadPixels(),  &HorizontalQuadsU8, &HorizontalQuadsF32, &VerticalU8,
+                               &VerticalF32,  &JoinRowsU8,        &JoinRowsF32,        &SplitRows};
   return &kernels;
 }
 
@@ -449,11 +516,15 @@ struct Plan {
   int type = 0;
   int pixels_per_vector = 0;  // of the target it was made for
   int channels = 0;
-  bool quads = false;  // the vector horizontal pass (3 or 4 channels and a vector unit)
+  bool quads = false;  // the vector horizontal pass (any vector unit)
+  // Source rows per horizontal pass: 1, or 4 / channels for 1 and 2 channels, whose rows
+  // are joined side by side into one 4-channel row for the quad pass.
+  int rows_per_pass = 1;
   AxisTaps x, y;
   QuadPlan quad;
-  int ring_rows = 0;  // horizontal results kept: the longest vertical tap list
+  int ring_rows = 0;  // horizontal results kept: the longest vertical tap list, plus a pass
   std::size_t row_floats = 0;
+  std::size_t quad_floats = 0;  // one pass's quad results (1 and 2 channels)
 };
 
 std::shared_ptr<const Plan> make_plan(cv::Size src, cv::Size dst, int type, int pixels_per_vector) {
@@ -466,13 +537,17 @@ std::shared_ptr<const Plan> make_plan(cv::Size src, cv::Size dst, int type, int 
   const double scale_x = 1. / (double(dst.width) / src.width), scale_y = 1. / (double(dst.height) / src.height);
   plan->x = axis_taps(src.width, dst.width, scale_x);
   plan->y = axis_taps(src.height, dst.height, scale_y);
-  plan->quads = plan->channels >= 3 && pixels_per_vector > 0;
-  if (plan->quads) plan->quad = quad_plan(plan->x, plan->channels, pixels_per_vector);
-  plan->ring_rows = plan->y.taps;
+  plan->quads = pixels_per_vector > 0;
+  plan->rows_per_pass = plan->quads && plan->channels <= 2 ? 4 / plan->channels : 1;
+  if (plan->quads) plan->quad = quad_plan(plan->x, plan->channels <= 2 ? 4 : plan->channels, pixels_per_vector);
+  // A pass writes rows_per_pass rows while the oldest output row still waiting may need
+  // y.taps - 1 rows before them.
+  plan->ring_rows = plan->y.taps + plan->rows_per_pass - 1;
   // Room for the padded groups, the 4th lane of the last quad and a whole last vector.
   const std::size_t outputs = plan->quads ? std::size_t(plan->quad.groups) * plan->quad.pixels_per_vector
                                           : std::size_t(dst.width);
   plan->row_floats = outputs * 4 + 4 + 16;
+  plan->quad_floats = plan->rows_per_pass > 1 ? outputs * 4 + 16 : 0;
   return plan;
 }
 
@@ -527,10 +602,21 @@ struct AreaResampler::State {
   const area::Kernels* kernels = nullptr;  // the instruction set the plan was made for
   cv::Mat* dst = nullptr;
   bool u8 = true;
-  std::vector<float> ring;  // ring_rows horizontal results, row sy at sy % ring_rows
+  std::vector<float> ring;  // ring_rows horizontal results, row sy at sy % ring_rows, then a spare
   std::vector<const float*> rows;
   int pushed = 0;
-  int next_out = 0;  // the next output row to write
+  int processed = 0;  // source rows whose horizontal results are in the ring
+  int next_out = 0;   // the next output row to write
+  // 1 and 2 channels: the rows of the pass being gathered, joined, and the quad results.
+  std::vector<std::uint8_t> pending, joined;
+  std::vector<float> quads;
+  std::size_t pending_stride = 0;
+  int pending_rows = 0;
+
+  float* ring_row(int sy) { return ring.data() + std::size_t(sy % plan->ring_rows) * plan->row_floats; }
+  float* spare_row() { return ring.data() + std::size_t(plan->ring_rows) * plan->row_floats; }
+  void horizontal_pass();
+  void write_ready_rows();
 };
 
 namespace {
@@ -549,9 +635,16 @@ AreaResampler::AreaResampler(cv::Size src_size, cv::Size dst_size, int type, cv:
   dst.create(dst_size, type);
   s.dst = &dst;
   s.ring.swap(spare_ring);
-  const std::size_t need = std::size_t(s.plan->ring_rows) * s.plan->row_floats;
+  const std::size_t need = std::size_t(s.plan->ring_rows + 1) * s.plan->row_floats;
   if (s.ring.size() < need) s.ring.resize(need, 0.f);
   s.rows.resize(std::size_t(s.plan->ring_rows));
+  if (s.plan->rows_per_pass > 1) {
+    const std::size_t elem = CV_ELEM_SIZE1(type);
+    s.pending_stride = std::size_t(src_size.width) * s.plan->channels * elem + kRowPadding;
+    s.pending.resize(s.pending_stride * std::size_t(s.plan->rows_per_pass));
+    s.joined.resize(std::size_t(src_size.width) * 4 * elem + kRowPadding);
+    s.quads.resize(s.plan->quad_floats, 0.f);
+  }
 }
 
 AreaResampler::~AreaResampler() {
@@ -566,32 +659,69 @@ void AreaResampler::push(const void* row) {
   const area::Plan& p = *s.plan;
   if (s.pushed >= p.src.height) throw std::logic_error("AreaResampler: more rows than the source has");
   const int sy = s.pushed++;
-  float* h = s.ring.data() + std::size_t(sy % p.ring_rows) * p.row_floats;
   const area::Kernels& k = *s.kernels;
-  if (p.quads) {
-    if (s.u8)
-      k.horizontal_u8(p.quad, static_cast<const std::uint8_t*>(row), h);
-    else
-      k.horizontal_f32(p.quad, static_cast<const float*>(row), h);
-  } else if (s.u8) {
-    area::horizontal_scalar(p.x, p.channels, static_cast<const std::uint8_t*>(row), h);
+  if (p.rows_per_pass > 1) {
+    // Gathered until the pass is full (or the image ends), then joined and resampled at once.
+    const std::size_t bytes = std::size_t(p.src.width) * p.channels * (s.u8 ? 1 : sizeof(float));
+    std::memcpy(s.pending.data() + s.pending_stride * std::size_t(s.pending_rows++), row, bytes);
+    if (s.pending_rows == p.rows_per_pass || s.pushed == p.src.height) s.horizontal_pass();
   } else {
-    area::horizontal_scalar(p.x, p.channels, static_cast<const float*>(row), h);
-  }
-  // Every output row whose last source row has arrived.
-  const int length = p.dst.width * p.channels;
-  while (s.next_out < p.dst.height) {
-    const int dy = s.next_out;
-    const int first = p.y.first[std::size_t(dy)], count = p.y.count[std::size_t(dy)];
-    if (first + count - 1 > sy) break;
-    for (int t = 0; t < count; ++t)
-      s.rows[std::size_t(t)] = s.ring.data() + std::size_t((first + t) % p.ring_rows) * p.row_floats;
-    const float* beta = p.y.weight.data() + std::ptrdiff_t(dy) * p.y.taps;
-    if (s.u8)
-      k.vertical_u8(s.rows.data(), beta, count, length, s.dst->ptr<std::uint8_t>(dy));
+    float* h = s.ring_row(sy);
+    if (p.quads && s.u8)
+      k.horizontal_u8(p.quad, static_cast<const std::uint8_t*>(row), h);
+    else if (p.quads)
+      k.horizontal_f32(p.quad, static_cast<const float*>(row), h);
+    else if (s.u8)
+      area::horizontal_scalar(p.x, p.channels, static_cast<const std::uint8_t*>(row), h);
     else
-      k.vertical_f32(s.rows.data(), beta, count, length, s.dst->ptr<float>(dy));
-    ++s.next_out;
+      area::horizontal_scalar(p.x, p.channels, static_cast<const float*>(row), h);
+    s.processed = sy + 1;
+  }
+  s.write_ready_rows();
+}
+
+// 1 and 2 channels: the gathered rows side by side as one 4-channel row (a short last pass
+// repeats its last row), one quad pass, the results back into the ring (repeats to a spare).
+void AreaResampler::State::horizontal_pass() {
+  const area::Plan& p = *plan;
+  const area::Kernels& k = *kernels;
+  const int R = p.rows_per_pass, got = pending_rows;
+  const std::uint8_t* in[4];
+  float* out[4];
+  for (int r = 0; r < R; ++r) {
+    in[r] = pending.data() + pending_stride * std::size_t(std::min(r, got - 1));
+    out[r] = r < got ? ring_row(processed + r) : spare_row();
+  }
+  if (u8) {
+    k.join_rows_u8(in, p.channels, p.src.width, joined.data());
+    k.horizontal_u8(p.quad, joined.data(), quads.data());
+  } else {
+    const float* inf[4] = {reinterpret_cast<const float*>(in[0]), reinterpret_cast<const float*>(in[1]),
+                           reinterpret_cast<const float*>(in[2]), reinterpret_cast<const float*>(in[3])};
+    k.join_rows_f32(inf, p.channels, p.src.width, reinterpret_cast<float*>(joined.data()));
+    k.horizontal_f32(p.quad, reinterpret_cast<const float*>(joined.data()), quads.data());
+  }
+  k.split_rows(quads.data(), p.channels, p.dst.width, out);
+  processed += got;
+  pending_rows = 0;
+}
+
+// Every output row whose source rows have all been through the horizontal pass.
+void AreaResampler::State::write_ready_rows() {
+  const area::Plan& p = *plan;
+  const area::Kernels& k = *kernels;
+  const int length = p.dst.width * p.channels;
+  while (next_out < p.dst.height) {
+    const int dy = next_out;
+    const int first = p.y.first[std::size_t(dy)], count = p.y.count[std::size_t(dy)];
+    if (first + count > processed) break;
+    for (int t = 0; t < count; ++t) rows[std::size_t(t)] = ring_row(first + t);
+    const float* beta = p.y.weight.data() + std::ptrdiff_t(dy) * p.y.taps;
+    if (u8)
+      k.vertical_u8(rows.data(), beta, count, length, dst->ptr<std::uint8_t>(dy));
+    else
+      k.vertical_f32(rows.data(), beta, count, length, dst->ptr<float>(dy));
+    ++next_out;
   }
 }
 
