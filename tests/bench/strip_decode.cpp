@@ -1,8 +1,8 @@
 // strip_decode: does decoding a JPEG into row strips that feed the INTER_AREA resampler
 // (libjpeg's scanline API, a strip of one iMCU row in cache, no full-size image) beat
 // decoding the whole image first and resizing it then? One thread, files read into memory
-// first (no I/O in the timing), the modes interleaved round by round so that a busy machine
-// slows them alike, per-thread CPU time (time the thread was not scheduled is not counted).
+// first (no I/O in the timing), the modes interleaved round by round in rotating order so that a
+// busy machine slows them alike, per-thread CPU time (time the thread was not scheduled is not counted).
 //
 //   strip_decode [--size WxH] [--scale 1|auto] [--rounds K] [--strip ROWS] INPUT...
 //
@@ -167,7 +167,8 @@ int main(int argc, char** argv) {
   std::vector<double> cpu[3], wall[3];
   long mismatches = 0, handled = 0;
   for (int r = 0; r < rounds; ++r)
-    for (int mode = 0; mode < 3; ++mode) {
+    for (int m = 0; m < 3; ++m) {
+      const int mode = (m + r) % 3;  // each mode first, second and third in turn
       const double c0 = cpu_seconds(), w0 = wall_seconds();
       for (std::size_t f = 0; f < files.size(); ++f) {
         jpeg.start(files[f], target, auto_scale);
