@@ -448,33 +448,35 @@ AxisTaps axis_taps(int ssize, int dsize, double scale) {
   a.out = dsize;
   a.first.assign(std::size_t(dsize), 0);
   a.count.assign(std::size_t(dsize), 0);
-  std::vector<std::pair<int, float>> entries;
-  std::vector<std::vector<float>> weights{std::size_t(dsize)};
+  std::vector<float> flat;  // every output's weights, one after the other
+  flat.reserve(std::size_t(dsize) * std::size_t(scale + 2));
   for (int dx = 0; dx < dsize; ++dx) {
-    entries.clear();
     const double fsx1 = dx * scale;
     const double fsx2 = fsx1 + scale;
     const double cell_width = std::min(scale, ssize - fsx1);
     int sx1 = int(std::ceil(fsx1)), sx2 = int(std::floor(fsx2));
     sx2 = std::min(sx2, ssize - 1);
     sx1 = std::min(sx1, sx2);
-    if (sx1 - fsx1 > 1e-3) entries.emplace_back(sx1 - 1, float((sx1 - fsx1) / cell_width));
-    for (int sx = sx1; sx < sx2; ++sx) entries.emplace_back(sx, float(1.0 / cell_width));
-    if (fsx2 - sx2 > 1e-3)
-      entries.emplace_back(sx2, float(std::min(std::min(fsx2 - sx2, 1.), cell_width) / cell_width));
-    if (entries.empty()) throw std::logic_error("area resampler: an output with no source");
-    for (std::size_t k = 1; k < entries.size(); ++k)
-      if (entries[k].first != entries[k - 1].first + 1)
-        throw std::logic_error("area resampler: taps not consecutive");
-    a.first[std::size_t(dx)] = entries.front().first;
-    a.count[std::size_t(dx)] = int(entries.size());
-    for (const auto& e : entries) weights[std::size_t(dx)].push_back(e.second);
-    a.taps = std::max(a.taps, int(entries.size()));
+    const std::size_t before = flat.size();
+    int first = sx1, next = sx1;  // the taps are first .. next - 1
+    if (sx1 - fsx1 > 1e-3) {
+      first = sx1 - 1;
+      flat.push_back(float((sx1 - fsx1) / cell_width));
+    }
+    for (int sx = sx1; sx < sx2; ++sx, ++next) flat.push_back(float(1.0 / cell_width));
+    if (fsx2 - sx2 > 1e-3) {
+      if (next != sx2) throw std::logic_error("area resampler: taps not consecutive");
+      flat.push_back(float(std::min(std::min(fsx2 - sx2, 1.), cell_width) / cell_width));
+    }
+    const int count = int(flat.size() - before);
+    if (count == 0) throw std::logic_error("area resampler: an output with no source");
+    a.first[std::size_t(dx)] = first;
+    a.count[std::size_t(dx)] = count;
+    a.taps = std::max(a.taps, count);
   }
   a.weight.assign(std::size_t(dsize) * std::size_t(a.taps), 0.f);
-  for (int dx = 0; dx < dsize; ++dx)
-    std::copy(weights[std::size_t(dx)].begin(), weights[std::size_t(dx)].end(),
-              a.weight.begin() + std::ptrdiff_t(dx) * a.taps);
+  for (std::size_t dx = 0, at = 0; dx < std::size_t(dsize); at += std::size_t(a.count[dx]), ++dx)
+    std::copy_n(flat.begin() + std::ptrdiff_t(at), a.count[dx], a.weight.begin() + std::ptrdiff_t(dx * a.taps));
   return a;
 }
 

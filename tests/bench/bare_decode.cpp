@@ -18,6 +18,9 @@
 // --resize opencv (default): cv::resize(INTER_AREA); area: imgshard's INTER_AREA resampler
 //   (kernels/area_resample, bit-identical); none: no resize at all, read + decode only, the
 //   physical limit of any pipeline that decodes every pixel.
+// --verify (with --resize area): also runs cv::resize on every image and reports the largest
+//   difference and the share of equal values (the fidelity figures over a corpus); the
+//   timing then includes both resizes.
 // Files TurboJPEG cannot parse (PNG, ...) go through cv::imdecode.
 //
 // Prints a human-readable summary on stderr and, as the last line on stdout, one JSON
@@ -142,6 +145,7 @@ struct ThreadStats {
   double read_s = 0, decode_s = 0, resize_s = 0;
   double decoded_mpix = 0;
   std::uint64_t checksum = 0;
+  double max_diff = 0, equal = 0, values = 0;  // --verify
 };
 
 struct RunResult {
@@ -152,7 +156,7 @@ struct RunResult {
 enum class Resize { opencv, area, none };
 
 RunResult run_once(const std::vector<std::string>& files, int threads, int scale_denom,
-                   int target_w, int target_h, Resize resize) {
+                   int target_w, int target_h, Resize resize, bool verify) {
   std::vector<ThreadStats> stats(static_cast<size_t>(threads));
   const long n = static_cast<long>(files.size());
   const auto t0 = Clock::now();
@@ -210,6 +214,14 @@ RunResult run_once(const std::vector<std::string>& files, int threads, int scale
         else
           cv::resize(img, out, cv::Size(target_w, target_h), 0, 0, cv::INTER_AREA);
         st.resize_s += seconds_since(t);
+        if (verify) {
+          cv::Mat want, ne;
+          cv::resize(img, want, cv::Size(target_w, target_h), 0, 0, cv::INTER_AREA);
+          st.max_diff = std::max(st.max_diff, cv::norm(out, want, cv::NORM_INF));
+          cv::compare(out.reshape(1), want.reshape(1), ne, cv::CMP_NE);
+          st.values += static_cast<double>(ne.total());
+          st.equal += static_cast<double>(ne.total()) - cv::countNonZero(ne);
+        }
       }
 
       st.checksum += out.data[0] + out.data[out.total() * 3 / 2] + out.data[out.total() * 3 - 1];
@@ -228,6 +240,9 @@ RunResult run_once(const std::vector<std::string>& files, int threads, int scale
     r.total.resize_s += s.resize_s;
     r.total.decoded_mpix += s.decoded_mpix;
     r.total.checksum += s.checksum;
+    r.total.max_diff = std::max(r.total.max_diff, s.max_diff);
+    r.total.equal += s.equal;
+    r.total.values += s.values;
   }
   return r;
 }
@@ -243,6 +258,7 @@ RunResult run_once(const std::vector<std::string>& files, int threads, int scale
          "                that keeps both sides >= the target; 2|4|8: always 1/S\n"
          "  --size WxH    target size (default 224x224)\n"
          "  --resize R    opencv: cv::resize (default); area: imgshard's resampler; none: decode only\n"
+         "  --verify      with --resize area: compare with cv::resize, report max difference and equal share\n"
          "  --repeat K    run the loop K times, report the median (default 1)\n";
   std::exit(code);
 }
@@ -255,6 +271,7 @@ int main(int argc, char** argv) {
   int target_w = 224, target_h = 224;
   int repeat = 1;
   Resize resize = Resize::opencv;
+  bool verify = false;
   std::vector<std::string> inputs;
 
   for (int i = 1; i < argc; ++i) {
@@ -285,6 +302,8 @@ int main(int argc, char** argv) {
       else if (v == "area") resize = Resize::area;
       else if (v == "none") resize = Resize::none;
       else usage(1);
+    } else if (a == "--verify") {
+      verify = true;
     } else if (a == "--repeat") {
       repeat = std::atoi(value().c_str());
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
@@ -294,7 +313,7 @@ int main(int argc, char** argv) {
       inputs.emplace_back(a);
     }
   }
-  if (inputs.empty() || threads < 1 || repeat < 1) usage(1);
+  if (inputs.empty() || threads < 1 || repeat < 1 || (verify && resize != Resize::area)) usage(1);
 
   cv::setNumThreads(1);
   const std::vector<std::string> files = list_inputs(inputs);
@@ -305,7 +324,7 @@ int main(int argc, char** argv) {
 
   std::vector<RunResult> runs;
   for (int r = 0; r < repeat; ++r) {
-    runs.push_back(run_once(files, threads, scale_denom, target_w, target_h, resize));
+    runs.push_back(run_once(files, threads, scale_denom, target_w, target_h, resize, verify));
     if (repeat > 1)
       std::fprintf(stderr, "bare_decode: run %d: %.3f s, %.1f images/s\n", r + 1, runs.back().seconds,
                    static_cast<double>(files.size()) / runs.back().seconds);
@@ -334,5 +353,10 @@ int main(int argc, char** argv) {
       files.size(), m.total.ok, m.total.failed, m.total.scaled, threads, scale.c_str(), resize_name, target_w,
       target_h, repeat, m.seconds, n / m.seconds, m.total.read_s, m.total.decode_s,
       m.total.resize_s, m.total.decoded_mpix, static_cast<unsigned long long>(m.total.checksum));
+  if (verify)
+    std::fprintf(stderr,
+                 "bare_decode: --verify: imgshard's resampler against cv::resize over %.0f values: max "
+                 "difference %g, %.4f%% equal\n",
+                 m.total.values, m.total.max_diff, m.total.values > 0 ? 100 * m.total.equal / m.total.values : 0.0);
   return m.total.failed == 0 ? 0 : 3;
 }
