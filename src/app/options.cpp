@@ -1,5 +1,7 @@
 #include "app/options.hpp"
 
+#include <map>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -59,6 +61,11 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
+  cli.add_option("--writer", o.writer,
+                 "ranks: every rank writes the rows it computed into OUT (uncompressed /images); root: rank 0 "
+                 "writes every row (for file systems without consistent writes from many hosts)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Writer>{{"ranks", Writer::ranks}, {"root", Writer::root}}))
+      ->default_str("ranks");
   cli.add_option("--progress", progress, "auto (bar on a terminal, else log lines), bar, log, none")
       ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
       ->capture_default_str();

@@ -9,6 +9,9 @@
 
 namespace imgshard::app {
 
+// Who writes the rows of /images: every rank its own (default), or rank 0 all of them.
+enum class Writer { ranks, root };
+
 struct Options {
   std::vector<std::string> inputs;
   std::string output;
@@ -28,6 +31,7 @@ struct Options {
   io::FailOn fail_on = io::FailOn::warning;
   std::string fail_on_name = "warning";
   std::string report;
+  Writer writer = Writer::ranks;
   double checkpoint_seconds = 2.0;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 

@@ -22,6 +22,7 @@
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
 #include "store/output_file.hpp"
+#include "store/row_writer.hpp"
 #include "store/run_lock.hpp"
 #include "store/writer_thread.hpp"
 
@@ -290,9 +291,19 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
 
   const std::uint64_t total = job.collection.images.size();
   store::OutputFile& file = *job.file;
-  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}\n",
+  // Every rank writes its own rows when it can: uncompressed /images, whose place in the file
+  // is fixed (compressed chunks have sizes nobody knows in advance: rank 0 stores those).
+  const auto placement = o.writer == Writer::ranks ? file.row_placement() : std::nullopt;
+  std::vector<std::uint64_t> shared = placement ? std::vector<std::uint64_t>{placement->offset, placement->row_bytes}
+                                                : std::vector<std::uint64_t>{0, 0};
+  world.share_from_root(shared);
+  std::optional<store::RowWriter> rows;
+  if (placement) rows.emplace(o.output, *placement);
+  fmt::print(stderr,
+             "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}, {}\n",
              kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
-             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk);
+             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk,
+             placement ? "every rank writes its rows" : "rank 0 writes every row");
 
   metrics::Progress progress(o.progress, total, job.skipped);
   std::uint64_t done = 0, failed = 0, units_written = 0;
@@ -304,9 +315,16 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   ResultPool pool(kResultBuffers);
   store::WriterThread writer;  // after the pool: its destructor drains jobs that use the pool
   const auto write_job = [&](pipeline::UnitResult& r) {
-    return [&file, &pool, &last_checkpoint, &o, &r] {
+    return [&file, &rows, &pool, &last_checkpoint, &o, &r] {
       try {
-        file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape, r.chunk_bytes);
+        const std::uint8_t* pixels = r.pixels.data();
+        if (r.rows_written) {
+          pixels = nullptr;  // a worker wrote them (and made them durable)
+        } else if (rows) {
+          rows->write(r.begin, r.count, pixels);  // rank 0's own rows: synced at the checkpoint
+          pixels = nullptr;
+        }
+        file.write_rows(r.begin, r.count, pixels, r.status, r.errors, r.orig_shape, r.chunk_bytes);
         if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
           file.checkpoint();
           last_checkpoint = metrics::Clock::now();
@@ -330,6 +348,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };
   hooks.submit = [&](pipeline::UnitResult& r) {
     if (writer.failed()) writer.drain();  // rethrows the write error: fatal
+    if (!r.rows_written) timers.counts.bytes_written += r.payload_bytes(runner.row_bytes());
     done += r.count;
     const auto bad = std::count_if(r.status.begin(), r.status.end(), [](std::uint8_t s) { return s != 0; });
     failed += std::uint64_t(bad);
@@ -411,10 +430,33 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   return report.failed || !job.collection.input_errors.empty() ? kExitSomeFailed : kExitOk;
 }
 
-int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers) {
+int run_as_worker(dist::World& world, const Options& o, const pipeline::BatchRunner& runner, int threads,
+                  metrics::PhaseTimers& timers) {
   const int code = world.agree_on_exit_code(kContinue);
   if (code != kContinue) return code;
-  dist::run_worker(world, runner, stop_requested, timers, {world.rank(), world.host(), threads, {}, 0.0, {}});
+  std::vector<std::uint64_t> shared;
+  world.share_from_root(shared);  // {offset, row bytes} of /images rows, or {0, 0}: rank 0 writes
+  // On rank 0's node, its checkpoint fsync makes our rows durable with its own (one page
+  // cache); on another node only our own sync does, before the unit is reported.
+  const bool sync_each_unit = !world.shares_node_with_root();
+  try {
+    std::optional<store::RowWriter> rows;
+    std::function<void(pipeline::UnitResult&)> write_rows;
+    if (shared.size() == 2 && shared[1] != 0) {
+      rows.emplace(o.output, store::RowPlacement{shared[0], shared[1]});
+      write_rows = [&](pipeline::UnitResult& r) {
+        rows->write(r.begin, r.count, r.pixels.data());
+        if (sync_each_unit) rows->sync();
+        r.rows_written = true;
+        timers.counts.bytes_written += r.count * shared[1];
+      };
+    }
+    dist::run_worker(world, runner, stop_requested, write_rows, timers,
+                     {world.rank(), world.host(), threads, {}, 0.0, {}});
+  } catch (const store::StoreError& e) {
+    fmt::print(stderr, "\nimgshard: fatal: rank {}: {}\n", world.rank(), e.what());
+    world.abort(kExitFatal);
+  }
   return kExitOk;  // rank 0's exit code is the run's
 }
 

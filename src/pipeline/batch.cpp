@@ -30,6 +30,13 @@ std::uint64_t UnitResult::payload_bytes(std::size_t row_bytes) const {
   return total;
 }
 
+std::uint64_t UnitResult::header_bytes() const {
+  std::uint64_t bytes = 4 * sizeof(std::uint64_t) + status.size() + orig_shape.size() * sizeof(std::int32_t) +
+                        chunk_bytes.size() * sizeof(std::uint32_t);
+  for (const auto& e : errors) bytes += sizeof(std::uint64_t) + e.size();
+  return bytes;
+}
+
 void configure_threads(int threads) {
   cv::setNumThreads(1);
   omp_set_num_threads(threads);
@@ -92,6 +99,7 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   result.id = unit.id;
   result.begin = unit.begin;
   result.count = n;
+  result.rows_written = false;
   // Every row is written below: an image's pixels, or zeros when it failed. No zero-fill of
   // the whole unit first, which would touch every byte twice.
   result.pixels.resize(n * row_bytes_);

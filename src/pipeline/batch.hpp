@@ -39,7 +39,11 @@ struct UnitResult {
   std::vector<std::string> errors;         // "" when ok
   std::vector<std::int32_t> orig_shape;    // count x 3: height, width, channels (0s when unknown)
   std::uint64_t bytes_read = 0;
+  bool rows_written = false;               // the rows are in the output file already (written by
+                                           // the rank that made them): `pixels` is not sent
   std::vector<std::vector<std::uint8_t>> chunks;  // scratch for compression, never sent
+
+  std::uint64_t header_bytes() const;  // what the per-image metadata weighs on the wire
 
   std::uint64_t payload_bytes(std::size_t row_bytes) const;  // what `pixels` holds
 };

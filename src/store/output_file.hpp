@@ -20,6 +20,12 @@
 
 namespace imgshard::store {
 
+// Where the rows of an uncompressed /images lie in the file: row i at offset + i x row_bytes.
+struct RowPlacement {
+  std::uint64_t offset = 0;
+  std::uint64_t row_bytes = 0;
+};
+
 struct OutputSpec {
   std::uint64_t count = 0;
   std::vector<std::uint64_t> image_dims;  // one image: [H, W, C] or [C, H, W]
@@ -62,8 +68,14 @@ class OutputFile {
   // The ranges the journal says were written and flushed before.
   std::vector<IndexRange> journaled() const;
 
+  // Where rows lie in the file, for RowWriter; nullopt when /images is chunked (compressed),
+  // whose rows only rank 0 stores.
+  std::optional<RowPlacement> row_placement() const;
+
   // `pixels`: count raw rows, or, when `chunk_bytes` is not empty, each row's chunk already
-  // compressed as the dataset's filter would (zlib), back to back: stored as they are.
+  // compressed as the dataset's filter would (zlib), back to back: stored as they are;
+  // nullptr when the rows were already written into the file (RowWriter): then only the
+  // per-image datasets are written here.
   void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                   const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                   const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes = {});
