@@ -99,7 +99,7 @@ def render(s):
     out.append(f"{s['path']}: imgshard {s['imgshard_version']} output, {state}")
     shape = " x ".join(str(d) for d in s["shape"])
     out.append(f"  images     {shape} {s['dtype']} ({s['layout']}), compression {s['compression']}, "
-               _size(s['file_bytes']))
+               f"{_size(s['file_bytes'])}")
     out.append(f"  pipeline   {s['pipeline']} (decode {s['decode']})")
     a = s["attrs"]
     if "mpi_ranks" in a:
