@@ -30,15 +30,17 @@ FLAVOURS = {
     "chw": ([f"{SIZE},layout=chw"], ((3, 30, 40), "uint8", "chw")),
 }
 # The bad files put into the inputs, and the status each must get.
-BAD_FILES = {"fruit/garbage.jpg": 3, "scenes/cut.jpg": 5, "animals/empty.png": 2}
+BAD_FILES = {"fruit/garbage.jpg": 3, "objects/notes.png": 3, "scenes/cut.jpg": 5, "animals/empty.png": 2}
 
 
 def inputs_with_failures(folder):
-    """data/sample plus a non-image named .jpg, a JPEG cut short and an empty PNG."""
+    """data/sample plus two non-images named like images, a JPEG cut short and an empty PNG."""
     src = os.path.join(folder, "in")
     shutil.copytree(SAMPLE, src)
     with open(os.path.join(src, "fruit", "garbage.jpg"), "wb") as f:
         f.write(b"this is not a JPEG at all")
+    with open(os.path.join(src, "objects", "notes.png"), "wb") as f:
+        f.write(b"nor is this a PNG")
     with open(os.path.join(SAMPLE, "scenes", "aero1.jpg"), "rb") as f:
         data = f.read()
     with open(os.path.join(src, "scenes", "cut.jpg"), "wb") as f:
