@@ -159,7 +159,7 @@ class Reader(unittest.TestCase):
         f = imgshard.open(self.files["rgb"])
         ref = h5_rows(f.path)["images"]
         f[0]  # the parent now holds an open handle, which the children inherit
-        self.assertIsNotNone(f._handle)
+        self.assertEqual(f.opened_by, os.getpid())
         global _forked_view
         _forked_view = f
         with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -173,7 +173,7 @@ _forked_view = None
 
 def _checksum_in_child(i):
     image, _ = _forked_view[i]
-    assert _forked_view._pid == os.getpid(), "the child opened its own handle"
+    assert _forked_view.opened_by == os.getpid(), "the child opened its own handle"
     return int(image.astype(np.int64).sum())
 
 

@@ -70,7 +70,7 @@ class Items(unittest.TestCase):
         plain = ImageDataset(self.out.rgb)
         plain[0]  # an open handle must not travel (spawn-started workers get a pickled copy)
         copy = pickle.loads(pickle.dumps(plain))
-        self.assertIsNone(copy.file._handle)
+        self.assertIsNone(copy.file.opened_by)
         self.assertTrue(torch.equal(copy[5][0], plain[5][0]))
 
 
@@ -89,12 +89,12 @@ class Loader(unittest.TestCase):
         # HDF5 reads with pread, so an inherited handle would happen to read right here: this is
         # what shows the worker did not use one.)
         def own_handle(image):
-            assert ds.file._pid == os.getpid(), f"worker {os.getpid()} read through a handle it did not open"
+            assert ds.file.opened_by == os.getpid(), f"worker {os.getpid()} read through a handle it did not open"
             return image
         ds.transform = own_handle
         # The parent reads first: its h5py handle is open when the DataLoader forks.
         ds[0], ds[len(ds) - 1]
-        self.assertIsNotNone(ds.file._handle)
+        self.assertEqual(ds.file.opened_by, os.getpid())
         # Rows are told apart by their bytes (every sample photo differs).
         by_bytes = {as_chw(images[row], layout).tobytes(): int(row) for row in ds.rows}
         self.assertEqual(len(by_bytes), len(ds.rows), "distinct rows")

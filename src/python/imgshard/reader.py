@@ -13,9 +13,11 @@ plain NumPy arrays and lists, which a fork copies safely.
 
 import collections
 import os
+import threading
 
 import h5py
 import numpy as np
+from h5py import h5s
 
 # /status codes, as README.md's "Status codes" table names them.
 STATUS_NAMES = {
@@ -119,12 +121,56 @@ def _column(dataset):
     return dataset[()]
 
 
+def stretches(rows):
+    """(start, stop) of each stretch of consecutive increasing values in rows:
+    [3, 4, 5, 9, 2, 3] -> (0, 3), (3, 4), (4, 6)."""
+    breaks = (np.flatnonzero(np.diff(rows) != 1) + 1).tolist()
+    return list(zip([0, *breaks], [*breaks, len(rows)]))
+
+
+class _ProcessHandle:
+    """What one process holds of a file: the h5py File, /images, and the dataspaces that
+    every read reuses (h5py's own indexing builds them anew for each read)."""
+
+    def __init__(self, path, h5py_options):
+        self.pid = os.getpid()
+        self.file = h5py.File(path, "r", **h5py_options)
+        self.images = self.file["images"]
+        self.row_shape = tuple(self.images.shape[1:])
+        self.origin = (0,) * len(self.row_shape)
+        self.file_space = self.images.id.get_space()
+        self.memory_spaces = {}
+        self.lock = threading.Lock()  # file_space is selected, then read: one thread at a time
+
+    def read(self, row, count, out):
+        """Rows [row, row + count) into out, a C-contiguous array of count rows (or one row)."""
+        if not out.flags.c_contiguous:
+            raise ValueError("out must be a C-contiguous array")
+        if out.size != count * int(np.prod(self.row_shape)):
+            raise ValueError(f"out has shape {out.shape}, not {count} rows of {self.row_shape}")
+        with self.lock:
+            space = self.memory_spaces.get(out.shape)
+            if space is None:
+                space = self.memory_spaces[out.shape] = h5s.create_simple(out.shape)
+            self.file_space.select_hyperslab((row, *self.origin), (count, *self.row_shape))
+            self.images.id.read(space, self.file_space, out)
+
+    def drop_inherited(self):
+        """Closes a handle inherited across a fork, in the child: its copy only (read-only, so
+        nothing is written; the parent's handle lives on in the parent)."""
+        try:
+            self.file.close()
+        except Exception:
+            pass
+
+
 class ImageFile:
     """A read-only view of one imgshard output.
 
     Images: `len(f)`; `f[i]` -> (image ndarray, int label); `f[a:b]` or `f[[i, j, ...]]` ->
-    (images ndarray [k, ...], labels ndarray [k]), read in one call per run of consecutive
-    rows; `read_rows(rows, out=None)` does the same into a buffer of yours.
+    (images ndarray [k, ...], labels ndarray [k]), read in one call per stretch of
+    consecutive rows; `read_row(i, out=None)` and `read_rows(rows, out=None)` read images
+    only, into a buffer of yours when given.
     Per image: `labels`, `paths`, `status`, `errors`, `orig_shape`, `meta` (the /meta/*
     columns), `inputs` and `input_index` (None where the file has none); `failed` (a list of
     Failure), `ok_rows`, `pending_rows`.
@@ -136,8 +182,7 @@ class ImageFile:
     def __init__(self, path, allow_incomplete=False, **h5py_options):
         self.path = os.fspath(path)
         self._h5py_options = dict(h5py_options)
-        self._handle = None
-        self._pid = None
+        self._local = None
         self._cache = {}
         if not os.path.exists(self.path):
             raise FileNotFoundError(f"{self.path}: no such file")
@@ -170,35 +215,34 @@ class ImageFile:
 
     # -- the per-process handle ---------------------------------------------------------
 
+    def _process(self):
+        """This process's _ProcessHandle, opened on first use (and again in a forked child)."""
+        local = self._local
+        if local is None or local.pid != os.getpid():
+            if local is not None:
+                local.drop_inherited()
+            local = self._local = _ProcessHandle(self.path, self._h5py_options)
+        return local
+
     @property
     def h5(self):
         """This process's h5py.File, opened on first use (and again in a forked child)."""
-        pid = os.getpid()
-        if self._handle is None or self._pid != pid:
-            if self._handle is not None:
-                # Inherited across a fork: close our copy only (read-only, so nothing is
-                # written; the parent's handle lives on in the parent).
-                try:
-                    self._handle.close()
-                except Exception:
-                    pass
-                self._handle = None
-            self._handle = h5py.File(self.path, "r", **self._h5py_options)
-            self._pid = pid
-            self._images = self._handle["images"]
-        return self._handle
+        return self._process().file
 
     @property
     def images(self):
         """This process's h5py Dataset /images."""
-        self.h5
-        return self._images
+        return self._process().images
+
+    @property
+    def opened_by(self):
+        """The pid of the process whose handle this view holds, None while it holds none."""
+        return None if self._local is None else self._local.pid
 
     def close(self):
-        if self._handle is not None and self._pid == os.getpid():
-            self._handle.close()
-        self._handle = None
-        self._pid = None
+        if self._local is not None and self._local.pid == os.getpid():
+            self._local.file.close()
+        self._local = None
 
     def __enter__(self):
         return self
@@ -209,7 +253,7 @@ class ImageFile:
     def __getstate__(self):
         # Pickled for spawn-started workers: the handle stays behind, the child opens its own.
         state = self.__dict__.copy()
-        state.update(_handle=None, _pid=None, _images=None)
+        state["_local"] = None
         return state
 
     def __repr__(self):
@@ -233,7 +277,7 @@ class ImageFile:
     def __getitem__(self, key):
         if isinstance(key, (int, np.integer)):
             i = self._row(key)
-            return self.images[i], int(self.labels[i])
+            return self.read_row(i), int(self.labels[i])
         if isinstance(key, slice):
             rows = np.arange(self._len)[key]
         else:
@@ -243,11 +287,18 @@ class ImageFile:
             rows = np.array([self._row(i) for i in rows.ravel()], dtype=np.int64)
         return self.read_rows(rows), self.labels[rows]
 
-    def read_rows(self, rows, out=None):
-        """Images of `rows` (any order, repeats allowed) as one array [len(rows), ...].
+    def read_row(self, row, out=None):
+        """The image of one row (0 <= row < len), into `out` (C-contiguous, image_shape, the
+        file's dtype) when given: a buffer reused from row to row saves an allocation."""
+        if out is None:
+            out = np.empty(self.image_shape, self.dtype)
+        self._process().read(int(row), 1, out)
+        return out
 
-        Rows are read in increasing order, one HDF5 read per run of consecutive rows, then
-        put in the order asked for: a batch of neighbouring rows costs one read."""
+    def read_rows(self, rows, out=None):
+        """Images of `rows` (any order, repeats allowed) as one array [len(rows), ...], into
+        `out` when given. One HDF5 read per stretch of consecutive increasing rows: a batch
+        of neighbouring rows costs one read."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if out is None:
             out = np.empty((len(rows),) + self.image_shape, dtype=self.dtype)
@@ -255,17 +306,9 @@ class ImageFile:
             return out
         if rows.min() < 0 or rows.max() >= self._len:
             raise IndexError(f"image rows out of range for {self._len} images")
-        unique = np.unique(rows)
-        in_order = len(unique) == len(rows) and bool(np.all(rows[1:] > rows[:-1]))
-        buffer = out if in_order else np.empty((len(unique),) + self.image_shape, self.dtype)
-        images = self.images
-        # One read per run of consecutive rows unique[s:e].
-        breaks = np.flatnonzero(np.diff(unique) != 1) + 1
-        for s, e in zip([0, *breaks.tolist()], [*breaks.tolist(), len(unique)]):
-            row = int(unique[s])
-            images.read_direct(buffer, np.s_[row:row + (e - s)], np.s_[s:e])
-        if not in_order:
-            out[...] = buffer[np.searchsorted(unique, rows)]
+        local = self._process()
+        for start, stop in stretches(rows):
+            local.read(int(rows[start]), stop - start, out[start:stop])
         return out
 
     # -- per-image metadata, read once and cached -------------------------------------------

@@ -12,11 +12,13 @@ read items before the DataLoader forks its workers, and `persistent_workers` or 
 `spawn` start method work the same.
 """
 
+import os
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from .reader import ImageFile
+from .reader import ImageFile, stretches
 
 __all__ = ["ImageDataset", "BlockShuffleBatchSampler"]
 
@@ -50,6 +52,8 @@ class ImageDataset(Dataset):
         self.rows = np.flatnonzero(status == 0) if skip_failed else np.arange(len(self.file))
         self._labels = self.file.labels[self.rows]
         self._chw = self.file.layout == "chw"
+        self._dtype = torch.from_numpy(np.empty(0, self.file.dtype)).dtype
+        self._buffer = None  # (pid, ndarray): see _scratch
         self.classes = list(self.file.label_names)
         self.class_to_idx = {name: k for k, name in enumerate(self.classes)}
 
@@ -60,16 +64,37 @@ class ImageDataset(Dataset):
     def __len__(self):
         return len(self.rows)
 
-    def _item(self, image, label):
-        tensor = torch.from_numpy(image)
-        if not self._chw:
-            tensor = tensor.permute(2, 0, 1).contiguous()
-        if self.transform is not None:
-            tensor = self.transform(tensor)
-        label = int(label)
-        if self.target_transform is not None:
-            label = self.target_transform(label)
-        return tensor, label
+    def _label(self, index):
+        label = int(self._labels[index])
+        return label if self.target_transform is None else self.target_transform(label)
+
+    def _image(self, tensor):
+        return tensor if self.transform is None else self.transform(tensor)
+
+    def _scratch(self, count):
+        """A buffer of count NHWC rows, kept per process and reused: reading into fresh
+        memory costs a page fault per 4 kB, as much as the read itself."""
+        pid = os.getpid()
+        if self._buffer is None or self._buffer[0] != pid or len(self._buffer[1]) < count:
+            self._buffer = (pid, np.empty((max(count, 1), *self.file.image_shape), self.file.dtype))
+        return self._buffer[1][:count]
+
+    def _read(self, rows):
+        """Items' image tensors [C, H, W] of rows (consecutive increasing ones read at once):
+        CHW files are read straight into the tensors, NHWC rows through a reused buffer
+        and one transposing copy each."""
+        tensors = []
+        for start, stop in stretches(rows):
+            row, count = int(rows[start]), stop - start
+            if self._chw:
+                block = torch.empty((count, *self.file.image_shape), dtype=self._dtype)
+                self.file._process().read(row, count, block.numpy())
+                tensors.extend(block.unbind(0))
+            else:
+                hwc = self._scratch(count)
+                self.file._process().read(row, count, hwc)
+                tensors.extend(torch.from_numpy(image).permute(2, 0, 1).contiguous() for image in hwc)
+        return tensors
 
     def __getitem__(self, index):
         index = int(index)
@@ -77,14 +102,20 @@ class ImageDataset(Dataset):
             index += len(self.rows)
         if not 0 <= index < len(self.rows):
             raise IndexError(f"item {index} out of range for {len(self.rows)} items")
-        return self._item(self.file.images[int(self.rows[index])], self._labels[index])
+        return self._image(self._read(self.rows[index:index + 1])[0]), self._label(index)
 
     def __getitems__(self, indices):
+        """A batch of items; DataLoader calls it instead of __getitem__ when batching."""
         indices = np.asarray(indices, dtype=np.int64)
         if len(indices) and (indices.min() < -len(self.rows) or indices.max() >= len(self.rows)):
             raise IndexError(f"items out of range for {len(self.rows)} items")
-        images = self.file.read_rows(self.rows[indices])
-        return [self._item(image, label) for image, label in zip(images, self._labels[indices])]
+        images = self._read(self.rows[indices])
+        return [(self._image(image), self._label(index)) for image, index in zip(images, indices.tolist())]
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_buffer"] = None
+        return state
 
 
 class BlockShuffleBatchSampler(Sampler):
@@ -125,7 +156,6 @@ class BlockShuffleBatchSampler(Sampler):
         order = torch.cat([torch.arange(s, min(s + self.block_size, self.size)) for s in starts.tolist()]) \
             if self.size else torch.empty(0, dtype=torch.int64)
         for b in range(len(self)):
-            batch = order[b * self.batch_size:(b + 1) * self.batch_size]
-            if self.shuffle:
-                batch = batch[torch.randperm(len(batch), generator=generator)]
-            yield batch.tolist()
+            # In block order: the items of a block stay neighbours, one read each. (Order within
+            # a batch makes no difference to a training step.)
+            yield order[b * self.batch_size:(b + 1) * self.batch_size].tolist()
