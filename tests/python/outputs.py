@@ -49,6 +49,18 @@ def inputs_with_failures(folder):
     return src
 
 
+# Source names that /paths must escape (bytes that are not UTF-8, a backslash), and one it keeps.
+ODD_NAMES = [b"back\\slash.jpg", b"caf\xe9.jpg", "caf\u00e9.jpg".encode()]
+
+
+def odd_names(folder):
+    src = os.path.join(folder, "names")
+    os.makedirs(src)
+    for name in ODD_NAMES:
+        shutil.copy(os.path.join(SAMPLE, "fruit", "apple.jpg"), os.path.join(os.fsencode(src), name))
+    return src
+
+
 def convert(src, out, args, np_=2):
     """Runs imgshard on src with args (-p PIPELINE and options); returns out. Exit 0, or 3
     when the inputs hold bad files."""
@@ -123,6 +135,7 @@ def make_all(folder):
         runs = [pool.submit(convert, src, os.path.join(folder, f"{name}.h5"), args, np_=2 if name == "rgb" else 1)
                 for name, (args, _) in FLAVOURS.items()]
         runs.append(pool.submit(incomplete, src, os.path.join(folder, "incomplete.h5")))
+        runs.append(pool.submit(convert, odd_names(folder), os.path.join(folder, "names.h5"), ["resize=8:8"], np_=1))
         # What `bash scripts/run-sample` makes (build/sample.h5): data/sample, the default pipeline.
         runs.append(pool.submit(convert, SAMPLE, os.path.join(folder, "sample.h5"), [], np_=2))
         for run in runs:
@@ -133,14 +146,15 @@ def make_all(folder):
 
 def get():
     """The files, as a namespace: .src (the inputs), .rgb, .float_chw_gzip, .gray, .chw (each
-    made from .src), .incomplete, .sample, .other (HDF5, not imgshard's), .notes (text)."""
+    made from .src), .incomplete, .sample, .names (from ODD_NAMES), .other (HDF5, not
+    imgshard's), .notes (text)."""
     folder = os.environ.get("IMGSHARD_PYTHON_OUTPUTS", "")
     if not folder or not os.path.exists(os.path.join(folder, "READY")):
         folder = tempfile.mkdtemp(prefix="imgshard-python-test-")
         atexit.register(shutil.rmtree, folder, True)
         make_all(folder)
     files = {name: os.path.join(folder, f"{name}.h5")
-             for name in (*FLAVOURS, "incomplete", "sample", "other", "notes")}
+             for name in (*FLAVOURS, "incomplete", "sample", "names", "other", "notes")}
     return types.SimpleNamespace(dir=folder, src=os.path.join(folder, "in"), **files)
 
 

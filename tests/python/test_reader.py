@@ -1,5 +1,7 @@
 """imgshard.open on every output flavour equals h5py's view of the same file; it refuses
 incomplete and foreign files with a clear message, and is safe across a fork."""
+import contextlib
+import io
 import multiprocessing
 import os
 import shutil
@@ -10,6 +12,7 @@ import numpy as np
 
 import imgshard
 import outputs
+from imgshard import cli
 from outputs import BAD_FILES, FLAVOURS, TempDir
 
 PHASES = ["discover", "plan", "wait", "read", "decode", "kernels", "send", "receive", "write", "other"]
@@ -106,6 +109,14 @@ class Reader(unittest.TestCase):
             self.assertAlmostEqual(f.images_per_second, len(f) / h["timings/wall_seconds"][0])
         self.assertEqual(f.meta, {}, "no CSV manifest, no /meta")
 
+    def test_escaped_names_give_back_the_source_bytes(self):
+        f = imgshard.open(self.out.names)
+        self.assertEqual(sorted(imgshard.path_bytes(p) for p in f.paths), sorted(outputs.ODD_NAMES))
+        for p in f.paths:
+            self.assertTrue(os.path.exists(os.path.join(os.fsencode(self.out.dir), b"names", imgshard.path_bytes(p))))
+        self.assertIn("caf\u00e9.jpg", f.paths, "a UTF-8 name is stored as it is")
+        self.assertEqual(f.input_errors, [])
+
     def test_meta_inputs_and_non_utf8_paths_are_read_where_present(self):
         # Columns a CSV manifest adds (/meta/*, /inputs, /input_index), written here with h5py.
         path = os.path.join(self.dir, "with-meta.h5")
@@ -113,19 +124,23 @@ class Reader(unittest.TestCase):
         n = len(imgshard.open(path))
         strings = h5py.string_dtype()
         with h5py.File(path, "r+") as h:
-            for name in ("meta", "inputs", "input_index"):
+            for name in ("meta", "inputs", "input_index", "input_errors"):
                 if name in h:
                     del h[name]
             h.create_dataset("meta/split", data=[("train" if i % 2 else "val") for i in range(n)], dtype=strings)
             h.create_dataset("inputs", data=["a/", "b.csv"], dtype=strings)
             h.create_dataset("input_index", data=np.arange(n, dtype=np.int32) % 2)
+            h.create_dataset("input_errors", data=["a/locked: Permission denied"], dtype=strings)
             paths = h["paths"]
-            paths[0] = b"caf\xe9.jpg"  # Latin-1 bytes: not UTF-8
+            paths[0] = b"caf\xe9.jpg"  # Latin-1 bytes, as no imgshard writes them: still read
         f = imgshard.open(path)
         self.assertEqual(f.meta["split"][:3], ["val", "train", "val"])
         self.assertEqual(f.inputs, ["a/", "b.csv"])
         np.testing.assert_array_equal(f.input_index, np.arange(n) % 2)
         self.assertEqual(os.fsencode(f.paths[0]), b"caf\xe9.jpg")
+        self.assertEqual(f.input_errors, ["a/locked: Permission denied"])
+        r = cli_main(["inspect", path])
+        self.assertIn("folders that could not be listed (1, skipped):\n  a/locked: Permission denied", r)
 
     def test_incomplete_file_is_refused_unless_allowed(self):
         with self.assertRaises(imgshard.IncompleteFileError) as e:
@@ -166,6 +181,13 @@ class Reader(unittest.TestCase):
             sums = pool.map(_checksum_in_child, range(len(f)))
         self.assertEqual(sums, [int(ref[i].astype(np.int64).sum()) for i in range(len(f))])
         np.testing.assert_array_equal(f[3][0], ref[3], "the parent's handle still works after the fork")
+
+
+def cli_main(argv):
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        assert cli.main(argv) == 0
+    return stdout.getvalue()
 
 
 _forked_view = None

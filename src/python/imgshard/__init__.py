@@ -11,9 +11,9 @@ the file itself stays plain HDF5 (see README.md, "The HDF5 file").
 """
 
 from .reader import (STATUS_NAMES, Failure, FileError, ImageFile, IncompleteFileError, NotImgshardFileError, Table,
-                     open)
+                     open, path_bytes)
 
 __version__ = "0.1.0"
 
 __all__ = ["open", "ImageFile", "Failure", "Table", "STATUS_NAMES", "FileError", "IncompleteFileError",
-           "NotImgshardFileError", "__version__"]
+           "NotImgshardFileError", "path_bytes", "__version__"]

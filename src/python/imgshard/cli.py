@@ -54,6 +54,7 @@ def summarize(f):
         "failed": len(failures),
         "pending": int(len(f.pending_rows)),
         "failures": reasons,
+        "input_errors": f.input_errors,
         "labels": classes,
         "images_per_second": f.images_per_second,
         "timings": timings.to_dicts() if timings is not None else [],
@@ -121,6 +122,11 @@ def render(s):
         if len(s["failures"]) > MAX_REASONS:
             rest = s["failures"][MAX_REASONS:]
             out.append(f"  {sum(g['count'] for g in rest):>6}  in {len(rest)} other reasons (--json lists them)")
+    if s["input_errors"]:
+        out.append(f"folders that could not be listed ({len(s['input_errors'])}, skipped):")
+        out.extend(f"  {e}" for e in s["input_errors"][:FIRST_PATHS])
+        if len(s["input_errors"]) > FIRST_PATHS:
+            out.append(f"  ... {len(s['input_errors']) - FIRST_PATHS} more (--json lists them)")
     labels = s["labels"]
     if labels and not (len(labels) == 1 and labels[0]["index"] == -1):
         out.append(f"labels ({len([c for c in labels if c['index'] >= 0])} classes, images that are ok):")

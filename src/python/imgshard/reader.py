@@ -13,6 +13,7 @@ plain NumPy arrays and lists, which a fork copies safely.
 
 import collections
 import os
+import re
 import threading
 
 import h5py
@@ -119,6 +120,17 @@ def _column(dataset):
     if h5py.check_string_dtype(dataset.dtype) is not None:
         return _strings(dataset)
     return dataset[()]
+
+
+_PATH_ESCAPE = re.compile(rb"\\(\\|x[0-9a-f]{2})")
+
+
+def path_bytes(path):
+    """The source name's bytes of a /paths entry. imgshard stores every path as valid UTF-8:
+    a byte that is not UTF-8 as `\\xHH`, a backslash as `\\\\` (README, "The HDF5 file").
+    `os.fsdecode(path_bytes(p))` is then a name that open() finds."""
+    return _PATH_ESCAPE.sub(lambda m: b"\\" if m.group(1) == b"\\" else bytes([int(m.group(1)[1:], 16)]),
+                            os.fsencode(path))
 
 
 def stretches(rows):
@@ -333,7 +345,8 @@ class ImageFile:
 
     @property
     def paths(self):
-        """Each image's source path (str), relative to its INPUT."""
+        """Each image's source path (str), relative to its INPUT, as stored: a name that is not
+        UTF-8 has escapes (see path_bytes)."""
         return self._cached("paths", lambda f: _strings(f["paths"]))
 
     @property
@@ -370,6 +383,11 @@ class ImageFile:
     def input_index(self):
         """int32 [N]: which INPUT each image came from, or None where the file has none."""
         return self._optional("input_index", lambda ds: ds[()])
+
+    @property
+    def input_errors(self):
+        """Folders inside an INPUT that could not be listed, as `path: reason` (str); [] when none."""
+        return [e for e in (self._optional("input_errors", _strings) or []) if e]
 
     @property
     def ok_rows(self):
