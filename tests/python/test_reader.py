@@ -73,6 +73,10 @@ class Reader(unittest.TestCase):
         self.assertEqual(f[-1][1], ref["labels"][-1])
         with self.assertRaises(IndexError):
             f[n]
+        np.testing.assert_array_equal(f.read_range(3, 4), ref["images"][3:7])
+        np.testing.assert_array_equal(f.read_row(n - 1), ref["images"][n - 1])
+        with self.assertRaises(IndexError):
+            f.read_range(n - 2, 3)
         out = np.zeros((3, *f.image_shape), np.float32)
         self.assertIs(f.read_rows([7, 6, 8], out=out), out)
         np.testing.assert_array_equal(out, ref["images"][[7, 6, 8]])

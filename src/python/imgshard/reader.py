@@ -181,8 +181,8 @@ class ImageFile:
 
     Images: `len(f)`; `f[i]` -> (image ndarray, int label); `f[a:b]` or `f[[i, j, ...]]` ->
     (images ndarray [k, ...], labels ndarray [k]), read in one call per stretch of
-    consecutive rows; `read_row(i, out=None)` and `read_rows(rows, out=None)` read images
-    only, into a buffer of yours when given.
+    consecutive rows; `read_row(i)`, `read_range(start, count)` and `read_rows(rows)` read
+    images only, into a buffer of yours when given as `out=`.
     Per image: `labels`, `paths`, `status`, `errors`, `orig_shape`, `meta` (the /meta/*
     columns), `inputs` and `input_index` (None where the file has none); `failed` (a list of
     Failure), `ok_rows`, `pending_rows`.
@@ -305,6 +305,17 @@ class ImageFile:
         if out is None:
             out = np.empty(self.image_shape, self.dtype)
         self._process().read(int(row), 1, out)
+        return out
+
+    def read_range(self, start, count, out=None):
+        """Rows [start, start + count) in one HDF5 read, into `out` (C-contiguous, count rows)
+        when given."""
+        if out is None:
+            out = np.empty((count,) + self.image_shape, self.dtype)
+        if start < 0 or count < 0 or start + count > self._len:
+            raise IndexError(f"rows {start}..{start + count - 1} out of range for {self._len} images")
+        if count:
+            self._process().read(int(start), int(count), out)
         return out
 
     def read_rows(self, rows, out=None):

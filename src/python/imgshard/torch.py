@@ -37,9 +37,9 @@ class ImageDataset(Dataset):
     i either way. `classes`, `class_to_idx` and `targets` are as torchvision's ImageFolder
     has them. `allow_incomplete` and `h5py_options` (e.g. rdcc_nbytes) go to imgshard.open.
 
-    Batches: DataLoader's batched fetch calls `__getitems__`, which reads the rows of a
-    batch in increasing order, one HDF5 read per run of consecutive rows (see
-    BlockShuffleBatchSampler to make those runs long).
+    Batches: DataLoader's batched fetch calls `__getitems__`, which makes one HDF5 read per
+    stretch of consecutive rows in the batch (BlockShuffleBatchSampler makes such
+    stretches).
     """
 
     def __init__(self, path, transform=None, skip_failed=True, target_transform=None, allow_incomplete=False,
@@ -88,11 +88,10 @@ class ImageDataset(Dataset):
             row, count = int(rows[start]), stop - start
             if self._chw:
                 block = torch.empty((count, *self.file.image_shape), dtype=self._dtype)
-                self.file._process().read(row, count, block.numpy())
+                self.file.read_range(row, count, out=block.numpy())
                 tensors.extend(block.unbind(0))
             else:
-                hwc = self._scratch(count)
-                self.file._process().read(row, count, hwc)
+                hwc = self.file.read_range(row, count, out=self._scratch(count))
                 tensors.extend(torch.from_numpy(image).permute(2, 0, 1).contiguous() for image in hwc)
         return tensors
 
