@@ -145,6 +145,8 @@ class Reader(unittest.TestCase):
         self.assertEqual(f.input_errors, ["a/locked: Permission denied"])
         r = cli_main(["inspect", path])
         self.assertIn("folders that could not be listed (1, skipped):\n  a/locked: Permission denied", r)
+        self.assertIn(f"  inputs     a/ ({(n + 1) // 2}), b.csv ({n // 2})\n", r)
+        self.assertIn("  meta       /meta/split\n", r)
 
     def test_incomplete_file_is_refused_unless_allowed(self):
         with self.assertRaises(imgshard.IncompleteFileError) as e:

@@ -19,6 +19,7 @@ FIRST_PATHS = 3       # paths shown per failure reason
 MAX_REASONS = 10      # failure reasons shown (the most frequent)
 MAX_CLASSES = 12      # classes shown by name (the most frequent)
 MAX_RANK_ROWS = 8     # ranks shown one by one; beyond, the first few and min/mean/max
+MAX_INPUTS = 4        # INPUT arguments shown with their image counts
 
 
 def summarize(f):
@@ -55,11 +56,21 @@ def summarize(f):
         "pending": int(len(f.pending_rows)),
         "failures": reasons,
         "input_errors": f.input_errors,
+        "inputs": _inputs(f),
+        "meta_columns": sorted(f.meta),
         "labels": classes,
         "images_per_second": f.images_per_second,
         "timings": timings.to_dicts() if timings is not None else [],
         "attrs": f.attrs,
     }
+
+
+def _inputs(f):
+    """[{input, images}] from /inputs and /input_index, [] where the file has none."""
+    if f.inputs is None:
+        return []
+    counts = collections.Counter(f.input_index.tolist()) if f.input_index is not None else {}
+    return [{"input": name, "images": counts.get(k, 0)} for k, name in enumerate(f.inputs)]
 
 
 def _phase_columns(columns):
@@ -106,6 +117,12 @@ def render(s):
     if "mpi_ranks" in a:
         out.append(f"  run        {a.get('created', '?')}, {a['mpi_ranks']} rank(s) x {a.get('omp_threads', '?')} "
                    f"thread(s), {a.get('schedule', '?')} schedule, chunk {a.get('chunk', '?')}")
+    if s["inputs"]:
+        shown = ", ".join(f"{i['input']} ({i['images']})" for i in s["inputs"][:MAX_INPUTS])
+        more = f", ... {len(s['inputs']) - MAX_INPUTS} more" if len(s["inputs"]) > MAX_INPUTS else ""
+        out.append(f"  inputs     {shown}{more}")
+    if s["meta_columns"]:
+        out.append(f"  meta       {', '.join('/meta/' + c for c in s['meta_columns'])}")
     counts = f"{s['ok']} ok, {s['failed']} failed" + (f", {s['pending']} pending" if s["pending"] else "")
     out.append(f"  status     {counts}")
     if s["images_per_second"] is not None and s["timings"]:
