@@ -164,7 +164,11 @@ class Reader(unittest.TestCase):
         self.assertNotIn(255, [x.status for x in f.failed], "pending rows are not failures")
 
     def test_foreign_and_missing_files_are_refused_with_one_clear_line(self):
-        cases = ((self.out.other, imgshard.NotImgshardFileError, "not an imgshard output"),
+        torn = os.path.join(self.dir, "torn.h5")  # an HDF5 signature and nothing after it
+        with open(self.out.rgb, "rb") as src, open(torn, "wb") as dst:
+            dst.write(src.read(1024))
+        cases = ((torn, imgshard.FileError, "HDF5 cannot open it"),
+                 (self.out.other, imgshard.NotImgshardFileError, "not an imgshard output"),
                  (self.out.notes, imgshard.NotImgshardFileError, "not an HDF5 file"),
                  (self.dir, imgshard.NotImgshardFileError, "directory"),
                  (os.path.join(self.dir, "missing.h5"), FileNotFoundError, "no such file"))

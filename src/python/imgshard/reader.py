@@ -205,8 +205,8 @@ class ImageFile:
         try:
             f = h5py.File(self.path, "r", **self._h5py_options)
         except OSError as e:
-            raise FileError(f"{self.path}: HDF5 cannot open it ({e}); if a run was killed while "
-                            f"creating it, `imgshard ... --resume` starts that run over") from None
+            raise FileError(f"{self.path}: HDF5 cannot open it ({e}); a run killed while creating it "
+                            f"leaves such a file: run it again with --force") from None
         with f:
             if "imgshard_version" not in f.attrs or not isinstance(f.get("images"), h5py.Dataset):
                 raise NotImgshardFileError(f"{self.path} is an HDF5 file but not an imgshard output "
