@@ -17,7 +17,9 @@ struct Options {
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
   std::string schedule = "dynamic";
   int chunk = 64;
-  io::LabelMode labels = io::LabelMode::dirname;
+  io::LabelMode labels = io::LabelMode::automatic;
+  io::ManifestColumns csv;  // --csv-path, --csv-label
+  std::string csv_root;     // --csv-root
   int gzip_level = -1;  // -1: none
   std::string compress = "none";
   bool resume = false;
@@ -31,6 +33,7 @@ struct Options {
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
   io::DecodeOptions decode_options() const { return {max_pixels, fail_on, decode == "fast"}; }
+  io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };
 
 // Parses the command line (every rank does, identically). Returns kContinue, or the exit
