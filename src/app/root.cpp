@@ -81,17 +81,30 @@ std::string now_iso8601() {
   return text;
 }
 
+// Everything /images and the catalog datasets are made from: another CSV cell, another
+// archive (members move, or their CRCs change) or another input order is another run.
 std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
   f.add(o.decode);
   f.add(o.fail_on_name);
   f.add(std::to_string(o.max_pixels));
-  f.add(o.labels == io::LabelMode::dirname ? "dirname" : "none");
+  f.add(c.label_source);
   f.add(std::to_string(o.gzip_level));
+  for (const auto& input : c.inputs) f.add(input);
   for (const auto& image : c.images) {
     f.add(image.path);
     f.add(image.relative);
+    if (image.member.in_archive()) {
+      const auto& m = image.member;
+      f.add(fmt::format("{} {} {} {} {} {}", int(m.kind), m.crc32, m.offset, m.stored_size, m.size, image.input));
+    }
+  }
+  for (auto label : c.labels) f.add(std::to_string(label));
+  for (const auto& name : c.label_names) f.add(name);
+  for (const auto& column : c.meta) {
+    f.add(column.name);
+    for (const auto& value : column.values) f.add(value);
   }
   return f.hex();
 }
@@ -116,7 +129,7 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
                             {"schedule", o.schedule},
                             {"fail_on", o.fail_on_name},
                             {"compress", o.compress},
-                            {"labels", o.labels == io::LabelMode::dirname ? "dirname" : "none"},
+                            {"labels", c.label_source},
                             {"fingerprint", fingerprint}};
   spec.int_attributes = {{"chunk", o.chunk}, {"max_pixels", std::int64_t(o.max_pixels)}};
   return spec;
@@ -127,6 +140,19 @@ std::vector<std::string> relative_paths(const io::Collection& c) {
   paths.reserve(c.images.size());
   for (const auto& image : c.images) paths.push_back(image.relative);
   return paths;
+}
+
+std::vector<std::int32_t> input_indices(const io::Collection& c) {
+  std::vector<std::int32_t> index;
+  index.reserve(c.images.size());
+  for (const auto& image : c.images) index.push_back(image.input);
+  return index;
+}
+
+std::vector<store::StringColumn> meta_columns(const io::Collection& c) {
+  std::vector<store::StringColumn> columns;
+  for (const auto& column : c.meta) columns.push_back({column.name, &column.values});
+  return columns;
 }
 
 // Journaled ranges as sorted, merged unit spans.
@@ -157,7 +183,7 @@ struct Prepared {
 int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::PhaseTimers& timers, Prepared& job) {
   {
     auto t = timers.scope(Phase::discover);
-    job.collection = io::discover(o.inputs, o.labels);
+    job.collection = io::discover(o.inputs, o.discover_options());
   }
   stall_point("discovered");
   auto t = timers.scope(Phase::plan);
@@ -197,8 +223,10 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   if (!job.file) {
     const auto paths = relative_paths(job.collection);
+    const auto input_index = input_indices(job.collection);
     job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
-                                         {paths, job.collection.labels, job.collection.label_names});
+                                         {paths, job.collection.labels, job.collection.label_names,
+                                          job.collection.inputs, input_index, meta_columns(job.collection)});
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
@@ -297,8 +325,12 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.make_unit = [&](const dist::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
     unit.paths.reserve(span.count);
-    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i)
-      unit.paths.push_back(job.collection.images[i].path);
+    const auto& images = job.collection.images;
+    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.paths.push_back(images[i].path);
+    // Archive members travel with their locators; a unit of plain files carries none.
+    const auto first = images.begin() + std::ptrdiff_t(span.begin);
+    if (std::any_of(first, first + std::ptrdiff_t(span.count), [](const auto& im) { return im.member.in_archive(); }))
+      for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.members.push_back(images[i].member);
     return unit;
   };
   hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };

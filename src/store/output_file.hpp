@@ -8,6 +8,7 @@
 // only the journal: a unit is done when its line is there. `complete` = 1 is set last.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,11 +27,20 @@ struct OutputSpec {
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
 };
 
+// A string dataset of N rows, e.g. a CSV column stored as /meta/NAME.
+struct StringColumn {
+  std::string name;
+  const std::vector<std::string>* values = nullptr;
+};
+
 // What rank 0 knows of every image before any pixel.
 struct Catalog {
   const std::vector<std::string>& paths;
   const std::vector<std::int32_t>& labels;
   const std::vector<std::string>& label_names;
+  std::vector<std::string> inputs = {};            // /inputs: the INPUT arguments as given
+  std::span<const std::int32_t> input_index = {};  // /input_index per image; empty: all from input 0
+  std::vector<StringColumn> meta = {};             // /meta/NAME, one row per image
 };
 
 // A half-open run of image indices [begin, begin + count).
