@@ -53,6 +53,10 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.add_option("--max-pixels", o.max_pixels, "refuse images whose header declares more pixels")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cli.add_option("--max-file-bytes", o.max_file_bytes,
+                 "refuse files larger than this (status too_large) before reading them")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cli.add_option("--fail-on", o.fail_on_name, "warning: any decoder warning fails an image; truncated: only truncation; error: only errors")
       ->check(CLI::IsMember({"warning", "truncated", "error"}))
       ->capture_default_str();

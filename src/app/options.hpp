@@ -26,13 +26,17 @@ struct Options {
   bool force = false;
   bool strict = false;
   std::uint64_t max_pixels = io::kDefaultMaxPixels;
+  std::uint64_t max_file_bytes = io::kDefaultMaxFileBytes;
   io::FailOn fail_on = io::FailOn::warning;
   std::string fail_on_name = "warning";
   std::string report;
   double checkpoint_seconds = 2.0;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
-  io::DecodeOptions decode_options() const { return {max_pixels, fail_on, decode == "fast"}; }
+  io::DecodeOptions decode_options() const {
+    return {.max_pixels = max_pixels, .max_file_bytes = max_file_bytes, .fail_on = fail_on,
+            .shrink_on_load = decode == "fast"};
+  }
   io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
 #include "store/output_file.hpp"
+#include "store/run_lock.hpp"
 #include "store/writer_thread.hpp"
 
 namespace imgshard::app {
@@ -63,9 +65,16 @@ class ResultPool {
 // Test hook: IMGSHARD_TEST_STALL=<point> makes rank 0 say "test stall at <point>" on stderr
 // and sleep there (until a signal), so tests can SIGKILL or signal a run at a known moment.
 // Points: discovered, created, unit:K (after the K-th unit is written), finishing.
+// With IMGSHARD_TEST_STALL_ONCE=<file>, only the run that creates <file> stalls: a requeued
+// or resumed job, which inherits the environment, then runs through.
 void stall_point(const std::string& point) {
   static const char* wanted = std::getenv("IMGSHARD_TEST_STALL");
   if (!wanted || point != wanted) return;
+  if (const char* once = std::getenv("IMGSHARD_TEST_STALL_ONCE")) {
+    const int fd = ::open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ::close(fd);
+  }
   fmt::print(stderr, "imgshard: test stall at {}\n", point);
   std::fflush(stderr);
   // Short naps: a stop signal may land on another thread and not interrupt this one.
@@ -81,24 +90,32 @@ std::string now_iso8601() {
   return text;
 }
 
-// Everything /images and the catalog datasets are made from: another CSV cell, another
-// archive (members move, or their CRCs change) or another input order is another run.
+// What --resume compares. Paths (and their order) stand for folders, files and lists, as in
+// earlier versions, so their files still resume; a run with a CSV manifest or an archive adds
+// what only those carry: every CSV cell (labels, metadata), each member's locator (a changed
+// archive moves members or changes their CRCs) and the inputs themselves.
 std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
   f.add(o.decode);
   f.add(o.fail_on_name);
   f.add(std::to_string(o.max_pixels));
-  f.add(c.label_source);
+  // Only a limit other than the default enters, so files of earlier versions still resume.
+  if (o.max_file_bytes != io::kDefaultMaxFileBytes) f.add("max_file_bytes=" + std::to_string(o.max_file_bytes));
+  f.add(c.label_source);  // "dirname" or "none" as in earlier versions; "csv" is new
   f.add(std::to_string(o.gzip_level));
-  for (const auto& input : c.inputs) f.add(input);
   for (const auto& image : c.images) {
     f.add(image.path);
     f.add(image.relative);
-    if (image.member.in_archive()) {
-      const auto& m = image.member;
-      f.add(fmt::format("{} {} {} {} {} {}", int(m.kind), m.crc32, m.offset, m.stored_size, m.size, image.input));
-    }
+  }
+  const bool datasets = std::any_of(c.inputs.begin(), c.inputs.end(), [](const std::string& input) {
+    return io::is_manifest_input(input) || io::archive_type(input) != io::ArchiveType::none;
+  });
+  if (!datasets) return f.hex();
+  for (const auto& input : c.inputs) f.add(input);
+  for (const auto& image : c.images) {
+    const auto& m = image.member;
+    f.add(fmt::format("{} {} {} {} {} {}", image.input, int(m.kind), m.crc32, m.offset, m.stored_size, m.size));
   }
   for (auto label : c.labels) f.add(std::to_string(label));
   for (const auto& name : c.label_names) f.add(name);
@@ -131,7 +148,9 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
                             {"compress", o.compress},
                             {"labels", c.label_source},
                             {"fingerprint", fingerprint}};
-  spec.int_attributes = {{"chunk", o.chunk}, {"max_pixels", std::int64_t(o.max_pixels)}};
+  spec.int_attributes = {{"chunk", o.chunk},
+                         {"max_pixels", std::int64_t(o.max_pixels)},
+                         {"max_file_bytes", std::int64_t(o.max_file_bytes)}};
   return spec;
 }
 
@@ -173,6 +192,7 @@ std::vector<dist::UnitSpan> done_ranges(const store::OutputFile& file) {
 
 // What rank 0 prepares before any work: the collection, the output, the units to do.
 struct Prepared {
+  std::optional<store::RunLock> lock;  // held from before the output is looked at to the end
   io::Collection collection;
   std::optional<store::OutputFile> file;
   std::vector<dist::UnitSpan> units;
@@ -181,6 +201,8 @@ struct Prepared {
 
 // Returns kContinue with `job` filled, or the exit code every rank ends with.
 int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::PhaseTimers& timers, Prepared& job) {
+  // One run per output: the lock comes before anything of the output is looked at.
+  job.lock.emplace(o.output);
   {
     auto t = timers.scope(Phase::discover);
     job.collection = io::discover(o.inputs, o.discover_options());
@@ -197,27 +219,34 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   std::vector<dist::UnitSpan> done;
   if (exists && o.resume) {
-    // Read-only first: a complete file, or another run's, is left untouched.
-    const auto state = store::OutputFile::read_state(o.output);
+    // Read-only first: a complete file, another run's, or one that cannot be opened is left
+    // byte for byte as it is. --resume never starts a file over: only --force does.
+    std::string why;
+    const auto state = store::OutputFile::read_state(o.output, &why);
     if (!state) {
-      fmt::print(stderr, "imgshard: {} cannot be read as an imgshard file; starting it over\n", o.output);
-    } else if (state->fingerprint != fingerprint || state->count != n) {
+      fmt::print(stderr, "imgshard: error: --resume: {} cannot be opened as an imgshard output ({}); it is left as it is\n",
+                 o.output, why);
+      return kExitUsage;
+    }
+    if (state->fingerprint != fingerprint || state->count != n) {
       fmt::print(stderr,
                  "imgshard: error: --resume: {} was made from other inputs or another pipeline or options; "
                  "pass --force to start over\n",
                  o.output);
       return kExitUsage;
-    } else if (state->complete) {
+    }
+    if (state->complete) {
       fmt::print("imgshard: {} is already complete ({} images); nothing to do\n", o.output, n);
       return kExitOk;
-    } else {
-      try {
-        job.file = store::OutputFile::reopen(o.output);
-        done = done_ranges(*job.file);
-      } catch (const store::StoreError& e) {
-        fmt::print(stderr, "imgshard: {} cannot be reopened ({}); starting it over\n", o.output, e.what());
-      }
     }
+    try {
+      job.file = store::OutputFile::reopen(o.output);
+    } catch (const store::StoreError& e) {
+      fmt::print(stderr, "imgshard: error: --resume: {} cannot be opened for writing ({}); it is left as it is\n",
+                 o.output, e.what());
+      return kExitUsage;
+    }
+    done = done_ranges(*job.file);
   } else if (o.resume) {
     fmt::print(stderr, "imgshard: --resume: {} does not exist yet; starting a new run\n", o.output);
   }
@@ -284,7 +313,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;
   } catch (const store::StoreError& e) {
-    fmt::print(stderr, "imgshard: error: cannot create {}: {}\n", o.output, e.what());
+    fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;
   }
   world.agree_on_exit_code(code);

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "io/read.hpp"
+
 namespace imgshard::io {
 namespace {
 
@@ -187,39 +189,63 @@ ssize_t pread_all(int fd, std::uint8_t* out, std::uint64_t size, std::uint64_t o
   return ssize_t(done);
 }
 
-// Inflates exactly `member.size` bytes from a raw deflate stream.
-ImageStatus inflate_member(const std::vector<std::uint8_t>& packed, const MemberLocator& member,
-                           std::vector<std::uint8_t>& bytes, std::string& error) {
-  z_stream z{};
-  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
-    error = "cannot inflate zip member: out of memory";
-    return ImageStatus::unreadable;
+// A raw deflate stream inflated into `out` (sized to the member), in steps: the header first.
+class Inflater {
+ public:
+  Inflater(const std::vector<std::uint8_t>& packed, std::vector<std::uint8_t>& out) : packed_(packed), out_(out) {
+    ready_ = inflateInit2(&z_, -MAX_WBITS) == Z_OK;
   }
-  const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
-  bytes.resize(member.size);
-  std::uint64_t in = 0, out = 0;
-  int r = Z_OK;
-  while (r == Z_OK) {
-    z.next_in = const_cast<Bytef*>(packed.data() + in);
-    z.avail_in = uInt(std::min<std::uint64_t>(packed.size() - in, UINT_MAX));
-    z.next_out = bytes.data() + out;
-    z.avail_out = uInt(std::min<std::uint64_t>(bytes.size() - out, UINT_MAX));
-    const uInt avail_in = z.avail_in, avail_out = z.avail_out;
-    r = inflate(&z, Z_NO_FLUSH);
-    in += avail_in - z.avail_in;
-    out += avail_out - z.avail_out;
+  ~Inflater() {
+    if (ready_) inflateEnd(&z_);
   }
-  if (r == Z_STREAM_END && out == member.size) return ImageStatus::ok;
-  if (r == Z_STREAM_END)
-    error = fmt::format("corrupt zip member: inflates to {} bytes, its directory entry says {}", out, member.size);
-  else if (r == Z_BUF_ERROR && out == member.size)
-    error = fmt::format("corrupt zip member: inflates to more than the {} bytes its directory entry says", member.size);
-  else if (r == Z_BUF_ERROR)
-    error = fmt::format("corrupt zip member: its deflate stream ends after {} of {} bytes", out, member.size);
-  else
-    error = fmt::format("corrupt zip member: {}", z.msg ? z.msg : "bad deflate data");
-  return ImageStatus::corrupt;
-}
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  bool ready() const { return ready_; }
+  bool ended() const { return code_ == Z_STREAM_END; }
+  std::uint64_t produced() const { return out_done_; }
+
+  // Inflates until `limit` bytes are out, the stream ends, or it fails. Returns false on failure.
+  bool run(std::uint64_t limit) {
+    while (code_ == Z_OK && out_done_ < limit) {
+      z_.next_in = const_cast<Bytef*>(packed_.data() + in_done_);
+      z_.avail_in = uInt(std::min<std::uint64_t>(packed_.size() - in_done_, UINT_MAX));
+      z_.next_out = out_.data() + out_done_;
+      z_.avail_out = uInt(std::min<std::uint64_t>(limit - out_done_, UINT_MAX));
+      const uInt avail_in = z_.avail_in, avail_out = z_.avail_out;
+      code_ = inflate(&z_, Z_NO_FLUSH);
+      in_done_ += avail_in - z_.avail_in;
+      out_done_ += avail_out - z_.avail_out;
+    }
+    return code_ == Z_OK || code_ == Z_STREAM_END;
+  }
+  // Finishes: the stream must end exactly at the member's size.
+  ImageStatus finish(std::string& error) {
+    if (run(out_.size()) && code_ == Z_OK && out_done_ == out_.size()) {
+      // Output full: the stream may still hold its end-of-block bits.
+      z_.avail_out = 0;
+      code_ = inflate(&z_, Z_NO_FLUSH);
+    }
+    if (code_ == Z_STREAM_END && out_done_ == out_.size()) return ImageStatus::ok;
+    if (code_ == Z_STREAM_END)
+      error = fmt::format("corrupt zip member: inflates to {} bytes, its directory entry says {}", out_done_, out_.size());
+    else if ((code_ == Z_BUF_ERROR || code_ == Z_OK) && out_done_ == out_.size())
+      error = fmt::format("corrupt zip member: inflates to more than the {} bytes its directory entry says", out_.size());
+    else if (code_ == Z_BUF_ERROR)
+      error = fmt::format("corrupt zip member: its deflate stream ends after {} of {} bytes", out_done_, out_.size());
+    else
+      error = fmt::format("corrupt zip member: {}", z_.msg ? z_.msg : "bad deflate data");
+    return ImageStatus::corrupt;
+  }
+
+ private:
+  const std::vector<std::uint8_t>& packed_;
+  std::vector<std::uint8_t>& out_;
+  z_stream z_{};
+  bool ready_ = false;
+  int code_ = Z_OK;
+  std::uint64_t in_done_ = 0, out_done_ = 0;
+};
 
 }  // namespace
 
@@ -259,7 +285,7 @@ std::vector<ArchiveMember> index_archive(const std::string& path, const std::fun
 }
 
 ImageStatus read_member(const std::string& archive, const MemberLocator& member, std::vector<std::uint8_t>& bytes,
-                        std::string& error) {
+                        std::string& error, const DecodeOptions& options) {
   switch (member.kind) {
     case MemberKind::none:
       error = "not an archive member";
@@ -287,30 +313,57 @@ ImageStatus read_member(const std::string& archive, const MemberLocator& member,
     case MemberKind::deflated:
       break;
   }
+  if (std::max(member.size, member.stored_size) > options.max_file_bytes) {
+    error = fmt::format("archive member is {} bytes, over --max-file-bytes {}", std::max(member.size, member.stored_size),
+                        options.max_file_bytes);
+    return ImageStatus::too_large;
+  }
   const int fd = ::open(archive.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = fmt::format("cannot read archive {}: {}", archive, std::strerror(errno));
     return ImageStatus::unreadable;
   }
-  // Deflated bytes go to a per-thread buffer, kept between members like `bytes`.
-  thread_local std::vector<std::uint8_t> packed;
-  std::vector<std::uint8_t>& target = member.kind == MemberKind::stored ? bytes : packed;
-  target.resize(member.stored_size);
-  const ssize_t got = pread_all(fd, target.data(), member.stored_size, member.offset);
-  const int saved = errno;
-  ::close(fd);
-  if (got < 0) {
-    error = fmt::format("cannot read archive {}: {}", archive, std::strerror(saved));
-    return ImageStatus::unreadable;
-  }
-  if (std::uint64_t(got) < member.stored_size) {
-    target.resize(std::size_t(got));
-    error = fmt::format("truncated archive member: the archive ends after {} of its {} bytes", got, member.stored_size);
-    return ImageStatus::truncated;
-  }
-  if (member.kind == MemberKind::deflated) {
-    const auto status = inflate_member(packed, member, bytes, error);
-    if (status != ImageStatus::ok) return status;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const auto read_at = [&](std::vector<std::uint8_t>& into, std::uint64_t from, std::uint64_t to) {
+    const ssize_t got = pread_all(fd, into.data() + from, to - from, member.offset + from);
+    if (got < 0) {
+      error = fmt::format("cannot read archive {}: {}", archive, std::strerror(errno));
+      return ImageStatus::unreadable;
+    }
+    if (from + std::uint64_t(got) < to) {
+      into.resize(from + std::uint64_t(got));
+      error = fmt::format("truncated archive member: the archive ends after {} of its {} bytes", from + std::uint64_t(got),
+                          member.stored_size);
+      return ImageStatus::truncated;
+    }
+    return ImageStatus::ok;
+  };
+  // The header first, as read_file does: a bomb's declared size is refused before the rest.
+  const std::uint64_t head = std::min<std::uint64_t>(member.size, kHeaderBytes);
+  const auto check_head = [&] {
+    return member.size > head ? check_header({bytes.data(), std::size_t(head)}, options, error) : ImageStatus::ok;
+  };
+  if (member.kind == MemberKind::stored) {
+    bytes.resize(member.size);
+    if (const auto status = read_at(bytes, 0, head); status != ImageStatus::ok) return status;
+    if (const auto status = check_head(); status != ImageStatus::ok) return status;
+    if (const auto status = read_at(bytes, head, member.size); status != ImageStatus::ok) return status;
+  } else {
+    thread_local std::vector<std::uint8_t> packed;  // kept between members, like `bytes`
+    packed.resize(member.stored_size);
+    if (const auto status = read_at(packed, 0, member.stored_size); status != ImageStatus::ok) return status;
+    bytes.resize(member.size);
+    Inflater inflater(packed, bytes);
+    if (!inflater.ready()) {
+      error = "cannot inflate zip member: out of memory";
+      return ImageStatus::unreadable;
+    }
+    if (inflater.run(head) && inflater.produced() == head && !inflater.ended())
+      if (const auto status = check_head(); status != ImageStatus::ok) return status;
+    if (const auto status = inflater.finish(error); status != ImageStatus::ok) return status;
   }
   if (bytes.empty()) {
     error = "empty file";

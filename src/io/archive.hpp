@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/decode.hpp"
 #include "io/image_status.hpp"
 
 namespace imgshard::io {
@@ -74,9 +75,11 @@ std::vector<ArchiveMember> index_archive(const std::string& path, const std::fun
 // A member's name as /paths stores it: leading "./" and "/" removed.
 std::string normalize_member_name(std::string_view name);
 
-// Reads one member's bytes into `bytes` (reused between calls); thread-safe. On failure
-// returns its status (unreadable, truncated, corrupt, empty) and a one-line reason.
+// Reads one member's bytes into `bytes` (reused between calls); thread-safe. As read_file
+// does for files: a member over options.max_file_bytes is never read, and its header is
+// checked against options.max_pixels before the rest is read or inflated (too_large). Other
+// failures return their status (unreadable, truncated, corrupt, empty) and a one-line reason.
 ImageStatus read_member(const std::string& archive, const MemberLocator& member, std::vector<std::uint8_t>& bytes,
-                        std::string& error);
+                        std::string& error, const DecodeOptions& options = {});
 
 }  // namespace imgshard::io

@@ -1,5 +1,6 @@
 #include "store/output_file.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -13,8 +14,6 @@
 #include <unistd.h>
 
 namespace imgshard::store {
-
-std::string journal_path(const std::string& output_path) { return output_path + ".journal"; }
 
 namespace {
 
@@ -49,25 +48,7 @@ void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
   check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write");
 }
 
-void append_journal(const std::string& path, const std::vector<IndexRange>& ranges) {
-  std::string text;
-  for (const auto& r : ranges) text += fmt::format("{} {}\n", r.begin, r.count);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(errno)));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(saved)));
-    }
-    done += std::size_t(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-}
+constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
 
 // Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
 void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
@@ -92,11 +73,13 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   quiet_hdf5();
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
+  if (std::filesystem::exists(path, ec) && !std::filesystem::remove(path, ec))
+    throw StoreError(fmt::format("cannot remove the old {}: {}", path, ec.message()));
   OutputFile out;
   out.path_ = path;
   out.count_ = spec.count;
   out.float32_ = spec.float32;
-  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
+  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
   const hid_t f = out.file_.id();
   const hsize_t n = spec.count;
 
@@ -137,7 +120,9 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   for (const auto& [name, value] : spec.int_attributes) set_attr(f, name, value);
   set_attr(f, "complete", std::int64_t{0});
   out.open_datasets();
+  out.open_journal();
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
+  out.data_.sync(path);
   return out;
 }
 
@@ -147,6 +132,7 @@ OutputFile OutputFile::reopen(const std::string& path) {
   out.path_ = path;
   out.file_ = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path));
   out.open_datasets();
+  out.open_journal();
   Handle space = make_space(check(H5Dget_space(out.images_.id()), "images space"));
   const int rank = check(H5Sget_simple_extent_ndims(space.id()), "images rank");
   out.image_dims_.resize(std::size_t(rank));
@@ -162,17 +148,23 @@ bool OutputFile::is_complete(const std::string& path) {
   return state && state->complete;
 }
 
-std::optional<OutputFile::State> OutputFile::read_state(const std::string& path) {
+std::optional<OutputFile::State> OutputFile::read_state(const std::string& path, std::string* why) {
   quiet_hdf5();
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
+  const auto refuse = [&](std::string reason) -> std::optional<State> {
+    if (why) *why = std::move(reason);
     return std::nullopt;
-  }
-  Handle file = make_file(id);
+  };
+  Handle file;
   try {
+    file = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open"));
+  } catch (const StoreError& e) {
+    return refuse(e.what());
+  }
+  const hid_t id = file.id();
+  try {
+    if (!has_attr(id, "fingerprint")) return refuse("an HDF5 file without imgshard's fingerprint: not an imgshard output");
     State state;
-    state.fingerprint = has_attr(id, "fingerprint") ? get_string_attr(id, "fingerprint") : "";
+    state.fingerprint = get_string_attr(id, "fingerprint");
     state.complete = has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
     Handle status = make_dataset(check(H5Dopen2(id, "status", H5P_DEFAULT), "open /status"));
     Handle space = make_space(check(H5Dget_space(status.id()), "status space"));
@@ -180,8 +172,8 @@ std::optional<OutputFile::State> OutputFile::read_state(const std::string& path)
     check(H5Sget_simple_extent_dims(space.id(), &n, nullptr), "status dims");
     state.count = n;
     return state;
-  } catch (const StoreError&) {
-    return std::nullopt;
+  } catch (const StoreError& e) {
+    return refuse(e.what());
   }
 }
 
@@ -195,6 +187,25 @@ void OutputFile::open_datasets() {
   paths_ = open("paths");
 }
 
+void OutputFile::open_journal() {
+  journal_ = Journal(journal_path(path_), fingerprint());
+  data_ = SyncDescriptor(path_);
+}
+
+OutputFile::SyncDescriptor::SyncDescriptor(const std::string& path)
+    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  if (fd_ < 0) throw StoreError(fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
+}
+
+OutputFile::SyncDescriptor::~SyncDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void OutputFile::SyncDescriptor::sync(const std::string& path) const {
+  if (::fsync(fd_) != 0)
+    throw StoreError(fmt::format("cannot sync {} to disk: {}", path, std::strerror(errno)));
+}
+
 std::string OutputFile::fingerprint() const {
   return has_attr(file_.id(), "fingerprint") ? get_string_attr(file_.id(), "fingerprint") : "";
 }
@@ -203,18 +214,7 @@ bool OutputFile::complete() const {
   return has_attr(file_.id(), "complete") && get_int_attr(file_.id(), "complete") == 1;
 }
 
-std::vector<IndexRange> OutputFile::journaled() const {
-  std::vector<IndexRange> ranges;
-  std::ifstream in(journal_path(path_));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // a last line without its newline was cut by a kill: not trusted
-    std::istringstream fields(line);
-    IndexRange r;
-    if (fields >> r.begin >> r.count && r.begin + r.count <= count_) ranges.push_back(r);
-  }
-  return ranges;
-}
+std::vector<IndexRange> OutputFile::journaled() const { return journal_.read(count_); }
 
 void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                             const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
@@ -261,7 +261,8 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
 void OutputFile::checkpoint() {
   if (unjournaled_.empty()) return;
   check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
-  append_journal(journal_path(path_), unjournaled_);
+  data_.sync(path_);  // the rows on disk first: only then may the journal vouch for them
+  journal_.append(unjournaled_);
   unjournaled_.clear();
 }
 
@@ -305,18 +306,30 @@ void OutputFile::write_timings(const metrics::RunReport& report) {
   set_attr(g, "images_per_s", fmt::format("{}", report.images_per_s()));
 }
 
+std::uint64_t OutputFile::pending_rows() const {
+  std::uint64_t pending = 0;
+  for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
+    const auto status = read_status(begin, std::min(kStatusBlock, count_ - begin));
+    pending += std::uint64_t(std::count(status.begin(), status.end(), kPending));
+  }
+  return pending;
+}
+
 void OutputFile::finish() {
   checkpoint();
+  if (const auto pending = pending_rows())
+    throw StoreError(fmt::format("{} of {} rows of {} were never written: it stays incomplete (--resume finishes it)",
+                                 pending, count_, path_));
   set_attr(file_.id(), "complete", std::int64_t{1});
   check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  data_.sync(path_);
   images_.reset();
   status_.reset();
   errors_.reset();
   orig_shape_.reset();
   paths_.reset();
   file_.reset();
-  std::error_code ec;
-  std::filesystem::remove(journal_path(path_), ec);
+  journal_.remove();
 }
 
 std::vector<std::uint8_t> OutputFile::read_status(std::uint64_t begin, std::uint64_t count) const {

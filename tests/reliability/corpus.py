@@ -648,6 +648,10 @@ def bomb_corpus(root):
     add("bmp_top_down.bmp", bmp_encode(photo(4, 4), top_down=True, declared=(30000, 30000)), 30000, 30000, "BMP")
     add("pgm.pgm", b"P5\n30000 30000\n255\n" + bytes(64), 30000, 30000, "PNM")
     add("ppm_comment.ppm", b"P6\n# big\n30000\n# really\n30000\n255\n" + bytes(64), 30000, 30000, "PNM")
+    # Found by the fuzzer: OpenCV consumes the byte that ends a number, so this '#' starts no
+    # comment and the height is 9999 (a reader that takes '#' as a comment sees 99999x2).
+    add("ppm_hash_ends_number.ppm", b"P6 99999#9999\v2\n2\n2\t\xb7\xb5\xb5", 99999, 9999, "PNM")
+    add("ppm_vtab_formfeed.ppm", b"P6\v20000\f20000\v255\n" + bytes(64), 20000, 20000, "PNM")
     add("pam.ppm", b"P7\nWIDTH 30000\nHEIGHT 30000\nDEPTH 3\nMAXVAL 255\nTUPLTYPE RGB\nENDHDR\n" + bytes(64),
         30000, 30000, "PNM")
     return cases

@@ -281,6 +281,32 @@ TEST_F(ArchiveTest, CompressedTarballsAreRefusedByNameAndByContent) {
   EXPECT_NE(e.find("gzip-compressed tarball cannot be read in place"), std::string::npos) << e;
 }
 
+// A PNG whose header declares 100000 x 100000 pixels, padded past the header read first.
+Bytes png_bomb(std::size_t size) {
+  Bytes b{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+          0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 2, 0, 0, 0};
+  const uLong crc = crc32(0, b.data() + 12, 17);
+  for (int shift : {24, 16, 8, 0}) b.push_back(std::uint8_t(crc >> shift));
+  b.resize(size, 0);
+  return b;
+}
+
+TEST_F(ArchiveTest, MemberLimitsAsForFiles) {
+  write_zip(root_ / "a.zip", {{"big.jpg", content(5000, 1), 0}, {"bomb.png", png_bomb(200000)}});
+  auto m = index(root_ / "a.zip");
+  Bytes bytes;
+  std::string error;
+  EXPECT_EQ(read_member((root_ / "a.zip").string(), m["big.jpg"], bytes, error, {.max_file_bytes = 4999}),
+            ImageStatus::too_large);
+  EXPECT_NE(error.find("over --max-file-bytes 4999"), std::string::npos) << error;
+  // Refused from the first 64 KiB it inflates, before the rest.
+  EXPECT_EQ(read_member((root_ / "a.zip").string(), m["bomb.png"], bytes, error), ImageStatus::too_large) << error;
+  EXPECT_EQ(read_member((root_ / "a.zip").string(), m["bomb.png"], bytes, error, {.max_pixels = 20'000'000'000ull}),
+            ImageStatus::ok)
+      << error;
+  EXPECT_EQ(bytes, png_bomb(200000));
+}
+
 TEST_F(ArchiveTest, NotATarIsAnError) {
   spill(root_ / "x.tar", content(3000, 1));
   EXPECT_FALSE(index_error(root_ / "x.tar").empty());
