@@ -56,8 +56,101 @@ std::string_view zip_method_name(unsigned method) {
   }
 }
 
+// minizip reads the central directory a few bytes at a time and seeks to each member's
+// local header and back; with its stdio functions every such seek drops the 4 KiB buffer
+// and reads it again. Two read windows instead, each refilled by one pread: one stays on
+// the directory while the other follows the local headers.
+class ZipReader {
+ public:
+  explicit ZipReader(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = std::uint64_t(st.st_size);
+  }
+  ~ZipReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ZipReader(const ZipReader&) = delete;
+  ZipReader& operator=(const ZipReader&) = delete;
+
+  // minizip's I/O callbacks; the stream is this reader.
+  zlib_filefunc64_def functions() {
+    zlib_filefunc64_def f{};
+    f.zopen64_file = [](voidpf self, const void*, int) -> voidpf {
+      return static_cast<ZipReader*>(self)->fd_ >= 0 ? self : nullptr;
+    };
+    f.zread_file = [](voidpf self, voidpf, void* buf, uLong size) -> uLong {
+      return uLong(static_cast<ZipReader*>(self)->read(static_cast<std::uint8_t*>(buf), size));
+    };
+    f.ztell64_file = [](voidpf self, voidpf) -> ZPOS64_T { return static_cast<ZipReader*>(self)->at_; };
+    f.zseek64_file = [](voidpf self, voidpf, ZPOS64_T offset, int origin) -> long {
+      auto* z = static_cast<ZipReader*>(self);
+      z->at_ = (origin == ZLIB_FILEFUNC_SEEK_CUR ? z->at_ : origin == ZLIB_FILEFUNC_SEEK_END ? z->size_ : 0) + offset;
+      return 0;
+    };
+    f.zclose_file = [](voidpf, voidpf) { return 0; };
+    f.zerror_file = [](voidpf self, voidpf) { return static_cast<ZipReader*>(self)->failed_ ? 1 : 0; };
+    f.opaque = this;
+    return f;
+  }
+
+ private:
+  static constexpr std::size_t kMinWindow = 1024, kMaxWindow = 256 * 1024;
+  struct Window {
+    std::uint64_t begin = 0;
+    std::vector<std::uint8_t> bytes;
+    std::uint64_t used = 0;  // for least-recently-used replacement
+  };
+
+  std::size_t read(std::uint8_t* out, std::size_t size) {
+    std::size_t done = 0;
+    while (done < size && at_ < size_) {
+      Window& w = window_for(at_);
+      if (w.bytes.empty()) break;  // read error or end of file
+      const std::size_t n = std::min<std::uint64_t>(size - done, w.begin + w.bytes.size() - at_);
+      std::memcpy(out + done, w.bytes.data() + (at_ - w.begin), n);
+      done += n;
+      at_ += n;
+    }
+    return done;
+  }
+  // A read where a window ends continues it (the directory): that window is refilled with
+  // twice as much, up to kMaxWindow. Any other miss (a local header) refills the least
+  // recently used window with kMinWindow bytes: a header is 30 bytes plus its name.
+  Window& window_for(std::uint64_t at) {
+    ++clock_;
+    for (auto& w : windows_)
+      if (at >= w.begin && at < w.begin + w.bytes.size()) {
+        w.used = clock_;
+        return w;
+      }
+    Window* w = windows_[0].used <= windows_[1].used ? &windows_[0] : &windows_[1];
+    std::size_t size = kMinWindow;
+    for (auto& candidate : windows_)
+      if (!candidate.bytes.empty() && at == candidate.begin + candidate.bytes.size()) {
+        w = &candidate;
+        size = std::min(2 * candidate.bytes.size(), kMaxWindow);
+      }
+    w->begin = at;
+    w->used = clock_;
+    w->bytes.resize(size);
+    ssize_t n;
+    do n = ::pread(fd_, w->bytes.data(), size, off_t(at));
+    while (n < 0 && errno == EINTR);
+    failed_ = failed_ || n < 0;
+    w->bytes.resize(n > 0 ? std::size_t(n) : 0);
+    return *w;
+  }
+
+  int fd_;
+  std::uint64_t size_ = 0, at_ = 0, clock_ = 0;
+  bool failed_ = false;
+  std::array<Window, 2> windows_;
+};
+
 std::vector<ArchiveMember> index_zip(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
-  const unzFile zip = unzOpen64(path.c_str());
+  ZipReader reader(path);
+  zlib_filefunc64_def io = reader.functions();
+  const unzFile zip = unzOpen2_64(path.c_str(), &io);
   if (!zip)
     throw ArchiveError(fmt::format("{}: not a zip archive, or its central directory is damaged (unreadable "
                                    "end-of-central-directory record)",

@@ -165,6 +165,21 @@ TEST_F(ArchiveTest, ZipStoredAndDeflatedMembersReadBackExactly) {
   }
 }
 
+TEST_F(ArchiveTest, SelfExtractingZipWithDataBeforeTheArchiveIsRead) {
+  const Bytes data = content(20000, 7);
+  write_zip(root_ / "a.zip", {{"d.jpg", data}, {"s.jpg", data, 0}});
+  Bytes zip = content(3000, 9);  // a stub program before the archive
+  const Bytes archive = slurp(root_ / "a.zip");
+  zip.insert(zip.end(), archive.begin(), archive.end());
+  spill(root_ / "sfx.zip", zip);
+  for (const auto& [name, m] : index(root_ / "sfx.zip")) {
+    Bytes bytes;
+    std::string error;
+    EXPECT_EQ(read(root_ / "sfx.zip", m, bytes, error), ImageStatus::ok) << name << ": " << error;
+    EXPECT_EQ(bytes, data) << name;
+  }
+}
+
 TEST_F(ArchiveTest, ZipCorruptMembersGetStatusNotException) {
   write_zip(root_ / "a.zip", {{"s.jpg", content(5000, 1), 0}, {"d.jpg", content(50000, 2)}});
   auto m = index(root_ / "a.zip");
