@@ -32,7 +32,6 @@ using metrics::Phase;
 
 constexpr std::size_t kFailuresShown = 10;
 constexpr std::size_t kResultBuffers = 4;
-constexpr std::uint64_t kMaxUnitBytes = 256ull << 20;
 
 // A fixed set of result buffers, handed out and returned across rank 0's threads.
 class ResultPool {
@@ -207,10 +206,16 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
     auto t = timers.scope(Phase::discover);
     job.collection = io::discover(o.inputs, o.discover_options());
   }
+  for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
   auto t = timers.scope(Phase::plan);
   const std::string fingerprint = fingerprint_of(o, p, job.collection);
   const std::uint64_t n = job.collection.images.size();
+  const std::uint64_t row_bytes = p.output_shape().bytes();
+  const std::uint64_t chunk = dist::unit_rows(row_bytes, std::uint64_t(o.chunk));
+  if (chunk < std::uint64_t(o.chunk))
+    fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
+               row_bytes >> 20, dist::kMaxUnitBytes >> 20, chunk);
   std::error_code ec;
   const bool exists = std::filesystem::exists(o.output, ec);
   if (exists && !o.force && !o.resume) {
@@ -259,12 +264,6 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
-  // A unit travels as one MPI message and sits in a few buffers: keep it under 256 MiB.
-  const std::uint64_t row_bytes = std::max<std::uint64_t>(p.output_shape().bytes(), 1);
-  const std::uint64_t chunk = std::clamp<std::uint64_t>(kMaxUnitBytes / row_bytes, 1, std::uint64_t(o.chunk));
-  if (chunk < std::uint64_t(o.chunk))
-    fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
-               row_bytes >> 20, kMaxUnitBytes >> 20, chunk);
   job.units = dist::plan_units(n, chunk, done, ranks);
   return kContinue;
 }
@@ -304,7 +303,8 @@ FailureSummary read_failures(const store::OutputFile& file) {
 }  // namespace
 
 int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& p, const pipeline::BatchRunner& runner,
-                int threads, metrics::PhaseTimers& timers) {
+                const pipeline::ThreadChoice& thread_choice, metrics::PhaseTimers& timers) {
+  const int threads = thread_choice.threads;
   Prepared job;
   int code = kContinue;
   try {
@@ -315,15 +315,18 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   } catch (const store::StoreError& e) {
     fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;
+  } catch (const std::length_error& e) {
+    fmt::print(stderr, "imgshard: error: {}\n", e.what());
+    code = kExitUsage;
   }
   world.agree_on_exit_code(code);
   if (code != kContinue) return code;
 
   const std::uint64_t total = job.collection.images.size();
   store::OutputFile& file = *job.file;
-  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s), {} schedule, chunk {}\n",
+  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}\n",
              kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
-             p.canonical(), world.size(), threads, o.schedule, o.chunk);
+             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk);
 
   metrics::Progress progress(o.progress, total, job.skipped);
   std::uint64_t done = 0, failed = 0, units_written = 0;
@@ -404,6 +407,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     file.set_attribute("mpi_ranks", std::int64_t(world.size()));
     file.set_attribute("omp_threads", std::int64_t(threads));
     file.set_attribute("schedule", o.schedule);
+    file.write_input_errors(job.collection.input_errors);
     file.write_timings(report);
     auto summary = read_failures(file);
     report.failed = summary.failed;
@@ -439,8 +443,10 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     fmt::print("output: {} (incomplete)\n", o.output);
     return strict_stop ? kExitSomeFailed : kExitInterrupted;
   }
+  if (const auto skipped = job.collection.input_errors.size())
+    fmt::print("  {} folder(s) could not be listed and were skipped (see /input_errors)\n", skipped);
   fmt::print("output: {}\n", o.output);
-  return report.failed ? kExitSomeFailed : kExitOk;
+  return report.failed || !job.collection.input_errors.empty() ? kExitSomeFailed : kExitOk;
 }
 
 int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers) {

@@ -33,25 +33,38 @@ struct DirId {
 };
 
 // Walks `dir` (relative part `rel`), following links; `open` holds the directories on the
-// current path so that a link back up is walked once, not forever.
-void walk(const fs::path& dir, const std::string& rel, std::set<DirId>& open, std::vector<SourceImage>& found) {
+// current path so that a link back up is walked once, not forever. A folder that cannot be
+// listed goes to `errors` (the INPUT itself, at depth 0, is the caller's error instead).
+void walk(const fs::path& dir, const std::string& rel, std::set<DirId>& open, std::vector<SourceImage>& found,
+          std::vector<std::string>& errors) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return;
   const DirId id{st.st_dev, st.st_ino};
   if (!open.insert(id).second) return;
+  const auto report = [&](const std::error_code& ec) {
+    if (rel.empty()) throw DiscoveryError(fmt::format("cannot list directory {}: {}", dir.string(), ec.message()));
+    errors.push_back(fmt::format("{}: cannot list directory: {}", dir.string(), ec.message()));
+  };
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
-  if (ec) throw DiscoveryError(fmt::format("cannot list directory {}: {}", dir.string(), ec.message()));
-  for (const auto& entry : it) {
+  if (ec) {
+    report(ec);
+    open.erase(id);
+    return;
+  }
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const auto& entry = *it;
     const std::string name = entry.path().filename().string();
     const std::string child_rel = rel.empty() ? name : rel + "/" + name;
     std::error_code is_dir_ec;
     if (entry.is_directory(is_dir_ec)) {  // follows links
-      walk(entry.path(), child_rel, open, found);
+      walk(entry.path(), child_rel, open, found, errors);
     } else if (has_image_extension(name)) {  // dangling links included: they get a status
       found.push_back({entry.path().string(), child_rel});
     }
   }
+  if (ec) report(ec);  // listing broke off half-way: what was listed is kept
   open.erase(id);
 }
 
@@ -210,7 +223,7 @@ Collection discover(const std::vector<std::string>& inputs, const DiscoverOption
         if (fs::is_directory(status)) {
           std::vector<SourceImage> found;
           std::set<DirId> open;
-          walk(input, "", open, found);
+          walk(input, "", open, found, c.input_errors);
           std::sort(found.begin(), found.end(), [](const SourceImage& a, const SourceImage& b) { return a.relative < b.relative; });
           std::move(found.begin(), found.end(), std::back_inserter(c.images));
         } else if (archive_type(input) != ArchiveType::none) {

@@ -41,6 +41,9 @@ struct Collection {
   std::vector<std::string> inputs;        // the INPUT arguments as given
   std::vector<MetaColumn> meta;           // CSV columns, in order of first appearance
   std::string label_source = "none";      // where /labels came from: dirname, csv or none
+  // Folders inside an INPUT that could not be listed, as "path: reason": reported, skipped,
+  // and the run goes on (its exit code is then 3).
+  std::vector<std::string> input_errors;
 };
 
 struct DiscoverOptions {
@@ -59,7 +62,9 @@ bool has_image_extension(std::string_view filename);
 // images sorted by the byte order of their path relative to it; a file is taken as given;
 // `@list.txt` names one path a line, relative to the list's folder, kept in list order;
 // `@FILE.csv` is a manifest (io/manifest.hpp), rows in file order; a .zip or .tar is read
-// like a directory of its members (io/archive.hpp). Throws DiscoveryError.
+// like a directory of its members (io/archive.hpp). A folder below an INPUT that cannot be
+// listed goes to input_errors; an INPUT that cannot be read at all (a bad manifest, a
+// damaged archive directory) is a DiscoveryError.
 Collection discover(const std::vector<std::string>& inputs, const DiscoverOptions& options);
 Collection discover(const std::vector<std::string>& inputs, LabelMode labels);
 

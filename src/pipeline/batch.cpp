@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <omp.h>
 #include <zlib.h>
@@ -34,11 +35,19 @@ void configure_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
-int default_threads() {
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+ThreadChoice default_threads(int local_ranks) {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0)
+    return {std::atoi(env), "OMP_NUM_THREADS"};
+  int allowed = 1;  // the CPUs this rank may run on (mpirun's or srun's binding)
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return 1;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) allowed = std::max(1, CPU_COUNT(&set));
+  const int online = std::max<int>(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
+  local_ranks = std::max(1, local_ranks);
+  // Unbound ranks (--bind-to none) each see the whole node: share it instead of every rank
+  // starting one thread per CPU. A narrower binding is the launcher's share already.
+  const int share = std::max(1, std::min(allowed, online) / local_ranks);
+  if (allowed < online && allowed <= share) return {allowed, fmt::format("the {} CPU(s) this rank is bound to", allowed)};
+  return {share, fmt::format("{} CPU(s) / {} rank(s) on this node", std::min(allowed, online), local_ranks)};
 }
 
 BatchRunner::BatchRunner(const Pipeline& pipeline, const io::DecodeOptions& decode, const Schedule& schedule)

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -54,7 +55,9 @@ constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a ti
 void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
   Handle strings = utf8_string_type();
   Handle inputs = create_dataset(f, "inputs", strings.id(), {hsize_t(catalog.inputs.size())});
-  write_strings(inputs.id(), catalog.inputs.size(), 0, catalog.inputs);
+  std::vector<std::string> inputs_text;  // names, reversibly, as /paths
+  for (const auto& input : catalog.inputs) inputs_text.push_back(utf8_text(input, true));
+  write_strings(inputs.id(), inputs_text.size(), 0, inputs_text);
   Handle index = create_dataset(f, "input_index", H5T_STD_I32LE, {n});  // fill value 0
   if (!catalog.input_index.empty())
     check(H5Dwrite(index.id(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, catalog.input_index.data()),
@@ -64,6 +67,23 @@ void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
   for (const auto& column : catalog.meta) {
     Handle values = create_dataset(meta.id(), column.name, strings.id(), {n});
     write_strings(values.id(), n, 0, *column.values);
+  }
+}
+
+// Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
+// for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
+template <typename Write>
+void write_or_explain(const std::string& path, Write&& write) {
+  try {
+    write();
+  } catch (const StoreError& e) {
+    struct statvfs fs {};
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && std::uint64_t(fs.f_bavail) * fs.f_frsize < (1u << 20))
+      throw StoreError(fmt::format("{}: the file system holding {} is full ({} KiB left); what was journaled is kept, "
+                                   "free some space and run again with --resume",
+                                   e.what(), path, std::uint64_t(fs.f_bavail) * fs.f_frsize / 1024));
+    throw;
   }
 }
 
@@ -104,7 +124,10 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
 
   Handle strings = utf8_string_type();
   Handle paths = create_dataset(f, "paths", strings.id(), {n});
-  write_strings(paths.id(), n, 0, catalog.paths);
+  // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
+  std::vector<std::string> names_text(catalog.paths.size());
+  for (std::size_t i = 0; i < names_text.size(); ++i) names_text[i] = utf8_text(catalog.paths[i], true);
+  write_strings(paths.id(), n, 0, names_text);
   Handle labels = create_dataset(f, "labels", H5T_STD_I32LE, {n});
   write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
   Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
@@ -221,6 +244,13 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
                             const std::vector<std::int32_t>& orig_shape,
                             const std::vector<std::uint32_t>& chunk_bytes) {
   if (count == 0) return;
+  write_or_explain(path_, [&] { write_rows_unexplained(begin, count, pixels, status, errors, orig_shape, chunk_bytes); });
+}
+
+void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                                        const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                                        const std::vector<std::int32_t>& orig_shape,
+                                        const std::vector<std::uint32_t>& chunk_bytes) {
   if (!chunk_bytes.empty()) {
     static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
     // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
@@ -260,7 +290,7 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
 
 void OutputFile::checkpoint() {
   if (unjournaled_.empty()) return;
-  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  write_or_explain(path_, [&] { check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_); });
   data_.sync(path_);  // the rows on disk first: only then may the journal vouch for them
   journal_.append(unjournaled_);
   unjournaled_.clear();
@@ -268,6 +298,15 @@ void OutputFile::checkpoint() {
 
 void OutputFile::set_attribute(const std::string& name, const std::string& value) { set_attr(file_.id(), name, value); }
 void OutputFile::set_attribute(const std::string& name, std::int64_t value) { set_attr(file_.id(), name, value); }
+
+void OutputFile::write_input_errors(const std::vector<std::string>& errors) {
+  const hid_t f = file_.id();
+  if (H5Lexists(f, "input_errors", H5P_DEFAULT) > 0)
+    check(H5Ldelete(f, "input_errors", H5P_DEFAULT), "replace /input_errors");
+  Handle strings = utf8_string_type();
+  Handle set = create_dataset(f, "input_errors", strings.id(), {hsize_t(errors.size())});
+  write_strings(set.id(), errors.size(), 0, errors);
+}
 
 void OutputFile::write_timings(const metrics::RunReport& report) {
   const hid_t f = file_.id();

@@ -83,6 +83,8 @@ class OutputFile {
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
   void write_timings(const metrics::RunReport& report);
+  // /input_errors: the folders this run could not list, "path: reason" (replaced each run).
+  void write_input_errors(const std::vector<std::string>& errors);
   // Marks the file complete, closes it and drops the journal. Throws StoreError, leaving the
   // file incomplete, while any row of /status is still pending.
   void finish();
@@ -117,6 +119,9 @@ class OutputFile {
   };
 
   OutputFile() = default;
+  void write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                              const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                              const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes);
   void open_datasets();
   void open_journal();
 

@@ -634,6 +634,10 @@ def bomb_corpus(root):
     prog = encode_cv(".jpg", photo(16, 16), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
     add("jpeg_progressive_20000.jpg", jpeg_patch_size(prog, 20000, 20000), 20000, 20000, "JPEG")
     add("jpeg_65500.jpg", jpeg_patch_size(base, 65500, 65500), 65500, 65500, "JPEG")
+    # A bomb's header, then 1000 MB (sparse, under --max-file-bytes): refused from its header
+    # before the rest is read, so the run's peak RSS stays small (test_peak_rss_stays_small).
+    add("jpeg_30000_then_1000mb.jpg", jpeg_patch_size(base, 30000, 30000), 30000, 30000, "JPEG")
+    os.truncate(os.path.join(root, "jpeg_30000_then_1000mb.jpg"), 1000 << 20)
     add("webp_vp8x.webp", webp_vp8x_bomb(16384, 16384), 16384, 16384, "WebP")
     add("webp_vp8.webp", webp_vp8_bomb(16383, 16383), 16383, 16383, "WebP")
     small = cv2.cvtColor(photo(4, 4), cv2.COLOR_BGR2RGB)

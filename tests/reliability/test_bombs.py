@@ -94,6 +94,7 @@ class Bombs(unittest.TestCase):
         self.check("jpeg_30000.jpg")
         self.check("jpeg_progressive_20000.jpg")
         self.check("jpeg_65500.jpg")
+        self.check("jpeg_30000_then_1000mb.jpg")
 
     def test_webp(self):
         self.check("webp_vp8x.webp")

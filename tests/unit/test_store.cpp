@@ -188,3 +188,23 @@ TEST_F(StoreTest, UnreadableFileIsNotCompleteAndCannotBeReopened) {
   EXPECT_FALSE(OutputFile::is_complete(path_));
   EXPECT_THROW(OutputFile::reopen(path_), StoreError);
 }
+
+TEST(Utf8Text, ValidUtf8WithoutBackslashIsKeptAsItIs) {
+  EXPECT_EQ(utf8_text("cat/café 日本 🙂.jpg", true), "cat/café 日本 🙂.jpg");
+}
+
+TEST(Utf8Text, InvalidBytesAreEscapedAndBackslashDoubledWhenReversible) {
+  EXPECT_EQ(utf8_text("a\xff\\b.jpg", true), "a\\xff\\\\b.jpg");
+  EXPECT_EQ(utf8_text("a\xff\\b.jpg", false), "a\\xff\\b.jpg");
+  // Overlong '/', a lone surrogate, a cut sequence: none is UTF-8.
+  EXPECT_EQ(utf8_text("\xc0\xaf", false), "\\xc0\\xaf");
+  EXPECT_EQ(utf8_text("\xed\xa0\x80", false), "\\xed\\xa0\\x80");
+  EXPECT_EQ(utf8_text("x\xe6\x97", false), "x\\xe6\\x97");
+}
+
+TEST_F(StoreTest, PathsThatAreNotUtf8AreStoredAsValidUtf8) {
+  paths_ = {"ok.jpg", "bad\xfe.jpg", "back\\slash.jpg", "d.jpg"};
+  auto file = make(4);
+  EXPECT_EQ(file.read_paths(0, 4),
+            (std::vector<std::string>{"ok.jpg", "bad\\xfe.jpg", "back\\\\slash.jpg", "d.jpg"}));
+}
