@@ -1,6 +1,7 @@
 #include "io/manifest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <csv.h>
