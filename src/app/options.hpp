@@ -20,7 +20,9 @@ struct Options {
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
   std::string schedule = "dynamic";
   int chunk = 64;
-  io::LabelMode labels = io::LabelMode::dirname;
+  io::LabelMode labels = io::LabelMode::automatic;
+  io::ManifestColumns csv;  // --csv-path, --csv-label
+  std::string csv_root;     // --csv-root
   int gzip_level = -1;  // -1: none
   std::string compress = "none";
   bool resume = false;
@@ -39,6 +41,7 @@ struct Options {
     return {.max_pixels = max_pixels, .max_file_bytes = max_file_bytes, .fail_on = fail_on,
             .shrink_on_load = decode == "fast"};
   }
+  io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };
 
 // Parses the command line (every rank does, identically). Returns kContinue, or the exit

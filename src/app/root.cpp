@@ -90,6 +90,10 @@ std::string now_iso8601() {
   return text;
 }
 
+// What --resume compares. Paths (and their order) stand for folders, files and lists, as in
+// earlier versions, so their files still resume; a run with a CSV manifest or an archive adds
+// what only those carry: every CSV cell (labels, metadata), each member's locator (a changed
+// archive moves members or changes their CRCs) and the inputs themselves.
 std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
@@ -98,11 +102,26 @@ std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const 
   f.add(std::to_string(o.max_pixels));
   // Only a limit other than the default enters, so files of earlier versions still resume.
   if (o.max_file_bytes != io::kDefaultMaxFileBytes) f.add("max_file_bytes=" + std::to_string(o.max_file_bytes));
-  f.add(o.labels == io::LabelMode::dirname ? "dirname" : "none");
+  f.add(c.label_source);  // "dirname" or "none" as in earlier versions; "csv" is new
   f.add(std::to_string(o.gzip_level));
   for (const auto& image : c.images) {
     f.add(image.path);
     f.add(image.relative);
+  }
+  const bool datasets = std::any_of(c.inputs.begin(), c.inputs.end(), [](const std::string& input) {
+    return io::is_manifest_input(input) || io::archive_type(input) != io::ArchiveType::none;
+  });
+  if (!datasets) return f.hex();
+  for (const auto& input : c.inputs) f.add(input);
+  for (const auto& image : c.images) {
+    const auto& m = image.member;
+    f.add(fmt::format("{} {} {} {} {} {}", image.input, int(m.kind), m.crc32, m.offset, m.stored_size, m.size));
+  }
+  for (auto label : c.labels) f.add(std::to_string(label));
+  for (const auto& name : c.label_names) f.add(name);
+  for (const auto& column : c.meta) {
+    f.add(column.name);
+    for (const auto& value : column.values) f.add(value);
   }
   return f.hex();
 }
@@ -127,7 +146,7 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
                             {"schedule", o.schedule},
                             {"fail_on", o.fail_on_name},
                             {"compress", o.compress},
-                            {"labels", o.labels == io::LabelMode::dirname ? "dirname" : "none"},
+                            {"labels", c.label_source},
                             {"fingerprint", fingerprint}};
   spec.int_attributes = {{"chunk", o.chunk},
                          {"max_pixels", std::int64_t(o.max_pixels)},
@@ -140,6 +159,19 @@ std::vector<std::string> relative_paths(const io::Collection& c) {
   paths.reserve(c.images.size());
   for (const auto& image : c.images) paths.push_back(image.relative);
   return paths;
+}
+
+std::vector<std::int32_t> input_indices(const io::Collection& c) {
+  std::vector<std::int32_t> index;
+  index.reserve(c.images.size());
+  for (const auto& image : c.images) index.push_back(image.input);
+  return index;
+}
+
+std::vector<store::StringColumn> meta_columns(const io::Collection& c) {
+  std::vector<store::StringColumn> columns;
+  for (const auto& column : c.meta) columns.push_back({column.name, &column.values});
+  return columns;
 }
 
 // Journaled ranges as sorted, merged unit spans.
@@ -173,7 +205,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   job.lock.emplace(o.output);
   {
     auto t = timers.scope(Phase::discover);
-    job.collection = io::discover(o.inputs, o.labels);
+    job.collection = io::discover(o.inputs, o.discover_options());
   }
   for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
@@ -226,8 +258,10 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   if (!job.file) {
     const auto paths = relative_paths(job.collection);
+    const auto input_index = input_indices(job.collection);
     job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
-                                         {paths, job.collection.labels, job.collection.label_names});
+                                         {paths, job.collection.labels, job.collection.label_names,
+                                          job.collection.inputs, input_index, meta_columns(job.collection)});
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
@@ -341,8 +375,12 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.make_unit = [&](const dist::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
     unit.paths.reserve(span.count);
-    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i)
-      unit.paths.push_back(job.collection.images[i].path);
+    const auto& images = job.collection.images;
+    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.paths.push_back(images[i].path);
+    // Archive members travel with their locators; a unit of plain files carries none.
+    const auto first = images.begin() + std::ptrdiff_t(span.begin);
+    if (std::any_of(first, first + std::ptrdiff_t(span.count), [](const auto& im) { return im.member.in_archive(); }))
+      for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.members.push_back(images[i].member);
     return unit;
   };
   hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };

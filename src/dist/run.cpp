@@ -18,8 +18,13 @@
 namespace boost::serialization {
 
 template <class Archive>
+void serialize(Archive& ar, imgshard::io::MemberLocator& m, unsigned) {
+  ar & m.kind & m.has_crc & m.method & m.crc32 & m.offset & m.stored_size & m.size;
+}
+
+template <class Archive>
 void serialize(Archive& ar, imgshard::pipeline::WorkUnit& u, unsigned) {
-  ar & u.id & u.begin & u.paths;
+  ar & u.id & u.begin & u.paths & u.members;
 }
 
 // A result travels as this header plus the pixels as a raw byte message.

@@ -85,7 +85,10 @@ std::vector<std::uint32_t> processing_order(const WorkUnit& unit, bool dynamic) 
   std::vector<off_t> sizes(order.size(), 0);
   for (std::size_t i = 0; i < order.size(); ++i) {
     struct stat st {};
-    if (::stat(unit.paths[i].c_str(), &st) == 0) sizes[i] = st.st_size;
+    if (const auto* member = unit.member(i))
+      sizes[i] = off_t(member->size);
+    else if (::stat(unit.paths[i].c_str(), &st) == 0)
+      sizes[i] = st.st_size;
   }
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sizes[a] > sizes[b]; });
   return order;
@@ -138,7 +141,9 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
     const auto process_image = [&](std::size_t i) {
       auto t0 = metrics::Clock::now();
       std::string error;
-      auto status = io::read_file(unit.paths[i], state.bytes, error, decode_);
+      const auto* member = unit.member(i);
+      auto status = member ? io::read_member(unit.paths[i], *member, state.bytes, error, decode_)
+                           : io::read_file(unit.paths[i], state.bytes, error, decode_);
       auto t1 = metrics::Clock::now();
       read_s += std::chrono::duration<double>(t1 - t0).count();
       if (status == io::ImageStatus::ok) {

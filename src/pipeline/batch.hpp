@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/archive.hpp"
 #include "io/decode.hpp"
 #include "metrics/phases.hpp"
 #include "pipeline/pipeline.hpp"
@@ -24,7 +25,12 @@ struct Schedule {
 struct WorkUnit {
   std::uint64_t id = 0;
   std::uint64_t begin = 0;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths;             // the file, or the archive holding the member
+  std::vector<io::MemberLocator> members;     // empty, or per image (kind none for plain files)
+
+  const io::MemberLocator* member(std::size_t i) const {
+    return i < members.size() && members[i].in_archive() ? &members[i] : nullptr;
+  }
 };
 
 // What a unit gives back, row by row in index order.

@@ -51,6 +51,25 @@ void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
 
 constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
 
+// Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
+void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
+  Handle strings = utf8_string_type();
+  Handle inputs = create_dataset(f, "inputs", strings.id(), {hsize_t(catalog.inputs.size())});
+  std::vector<std::string> inputs_text;  // names, reversibly, as /paths
+  for (const auto& input : catalog.inputs) inputs_text.push_back(utf8_text(input, true));
+  write_strings(inputs.id(), inputs_text.size(), 0, inputs_text);
+  Handle index = create_dataset(f, "input_index", H5T_STD_I32LE, {n});  // fill value 0
+  if (!catalog.input_index.empty())
+    check(H5Dwrite(index.id(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, catalog.input_index.data()),
+          "write /input_index");
+  if (catalog.meta.empty()) return;
+  Handle meta = make_group(check(H5Gcreate2(f, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /meta"));
+  for (const auto& column : catalog.meta) {
+    Handle values = create_dataset(meta.id(), column.name, strings.id(), {n});
+    write_strings(values.id(), n, 0, *column.values);
+  }
+}
+
 // Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
 // for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
 template <typename Write>
@@ -116,6 +135,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
   Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
   write_strings(names.id(), catalog.label_names.size(), 0, catalog.label_names);
+  write_sources(f, n, catalog);
 
   const std::int32_t zero = 0;
   create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());

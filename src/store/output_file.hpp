@@ -10,6 +10,7 @@
 // only when no row of /status is pending. A failed sync is a StoreError (the run's exit 2).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,11 +36,20 @@ struct OutputSpec {
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
 };
 
+// A string dataset of N rows, e.g. a CSV column stored as /meta/NAME.
+struct StringColumn {
+  std::string name;
+  const std::vector<std::string>* values = nullptr;
+};
+
 // What rank 0 knows of every image before any pixel.
 struct Catalog {
   const std::vector<std::string>& paths;
   const std::vector<std::int32_t>& labels;
   const std::vector<std::string>& label_names;
+  std::vector<std::string> inputs = {};            // /inputs: the INPUT arguments as given
+  std::span<const std::int32_t> input_index = {};  // /input_index per image; empty: all from input 0
+  std::vector<StringColumn> meta = {};             // /meta/NAME, one row per image
 };
 
 class OutputFile {
