@@ -40,6 +40,7 @@ mn_cleanup() {
       [[ -f $f ]] && { echo "--- last lines of $f" >&2; tail -n 25 "$f" >&2; }
     done
   fi
+  [[ ${IMGSHARD_TEST_KEEP:-0} == 1 && -d $IMGSHARD_SLURM_DIR/log ]] && cp -r "$IMGSHARD_SLURM_DIR/log" "$WORK/slurm-log"
   (exit "$rc")
   cleanup
 }
