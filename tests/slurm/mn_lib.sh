@@ -2,14 +2,19 @@
 # Helpers for the multi-node Slurm tests (sourced, not run), on top of lib.sh.
 #
 # Every test is called as:  bash TEST.sh IMGSHARD_BINARY REPO_ROOT
-# It boots a private N-node cluster with `scripts/slurm-local up --nodes N`: nodes n1..nN,
-# each a network + UTS namespace of its own (a host to Open MPI and Slurm), in
-# $IMGSHARD_TEST_MN_SLURM_DIR (default /tmp/imgshard-slurm-mn-test), slurmctld port
-# $IMGSHARD_TEST_MN_SLURM_PORT (default 16837), bridge, veths and namespaces named
-# imgsht-* on 10.77.1.0/24, so that neither the one-node test cluster (16817) nor a
-# cluster made by hand (6817, imgshard-*, 10.77.0.0/24) is touched. The cluster goes
-# down again on exit, failure included, taking every daemon, namespace and link with it.
-# Exit 77 (skipped) when not root, or when this machine cannot make network namespaces.
+# Its cluster: N nodes from `scripts/slurm-local up --nodes N`, n1..nN, each a network +
+# UTS namespace of its own (a host to Open MPI and Slurm), in $IMGSHARD_TEST_MN_SLURM_DIR
+# (default /tmp/imgshard-slurm-mn-test), slurmctld port $IMGSHARD_TEST_MN_SLURM_PORT
+# (default 16837), bridge, veths and namespaces named imgsht-* on 10.77.1.0/24, so that
+# neither the one-node test cluster (16817) nor a cluster made by hand (6817, imgshard-*,
+# 10.77.0.0/24) is touched.
+# Under ctest, the fixture mn_cluster.sh boots one such cluster (and the shared input
+# images and reference output) before the multi-node tests and takes it down after them
+# all, failed or not; each test then starts from a reset cluster (no jobs, every node
+# up) and leaves it reset. Run by hand without that fixture, a test boots a cluster of
+# its own and takes it down on exit, failure included, with every daemon, namespace and
+# link it made. Exit 77 (skipped) when not root, or when this machine cannot make
+# network namespaces.
 
 # lib.sh reads these when sourced: point it at the multi-node cluster's own folder and port
 IMGSHARD_TEST_SLURM_DIR=${IMGSHARD_TEST_MN_SLURM_DIR:-/tmp/imgshard-slurm-mn-test}
@@ -31,6 +36,14 @@ if ! unshare --net --uts true 2>/dev/null; then
   exit "$SKIP"
 fi
 
+SHARED=0 # 1: the ctest fixture's cluster, reset rather than taken down
+FIXTURE=$IMGSHARD_SLURM_DIR/testdata # the fixture's inputs and reference, next to its cluster
+MN_NODES=3
+IN=$WORK/in       # the input images (36, in 3 class folders)
+REF=$WORK/ref.h5  # their reference output: mpirun -np 2 outside Slurm
+# the imgshard options of every job and of the reference (the outputs must be identical)
+OPTS=(-p resize=64:64 --chunk 2 --threads 1)
+
 # On failure, the Slurm logs of every node as well (lib.sh's cleanup shows the one-node ones).
 mn_cleanup() {
   local rc=$? f
@@ -41,21 +54,67 @@ mn_cleanup() {
     done
   fi
   [[ ${IMGSHARD_TEST_KEEP:-0} == 1 && -d $IMGSHARD_SLURM_DIR/log ]] && cp -r "$IMGSHARD_SLURM_DIR/log" "$WORK/slurm-log"
+  if ((SHARED)); then
+    mn_reset || note "warning: could not reset the shared cluster"
+  fi
   (exit "$rc")
   cleanup
 }
 trap mn_cleanup EXIT
 
-# mn_cluster_up N: a fresh N-node cluster
+# The shared cluster back to a clean state: no jobs, every node up and idle.
+mn_reset() {
+  local jobs k t0=$SECONDS
+  jobs=$(squeue -h -o %A 2>/dev/null || true)
+  if [[ -n $jobs ]]; then
+    # shellcheck disable=SC2086
+    scancel $jobs 2>/dev/null || true
+    while [[ -n $(squeue -h -o %A 2>/dev/null) ]]; do
+      ((SECONDS - t0 < 60)) || { note "jobs still queued after 60 s: $(squeue -h -o '%A %T' | tr '\n' ' ')"; return 1; }
+      sleep 0.5
+    done
+  fi
+  for ((k = 1; k <= MN_NODES; k++)); do
+    "$SLURM_LOCAL" node-boot "n$k" >/dev/null 2>>"$WORK/slurm-local.log" || return 1
+  done
+  t0=$SECONDS
+  until ! sinfo -h -N -o "%T" 2>/dev/null | grep -qvx idle && [[ -n $(sinfo -h -N -o "%T" 2>/dev/null) ]]; do
+    ((SECONDS - t0 < 60)) || { note "nodes not idle after 60 s: $(sinfo -h -N -o '%N:%T' | tr '\n' ' ')"; return 1; }
+    sleep 0.3
+  done
+}
+
+# mn_cluster_up: the fixture's cluster if it is up (reset), else a fresh one of our own;
+# then the inputs and reference (the fixture's, or made here)
 mn_cluster_up() {
-  local n=$1
+  if [[ -e $FIXTURE/ready ]] && "$SLURM_LOCAL" status >/dev/null 2>&1; then
+    SHARED=1
+    mn_reset || fail "could not reset the shared $MN_NODES-node cluster in $IMGSHARD_SLURM_DIR"
+    IN=$FIXTURE/in
+    REF=$FIXTURE/ref.h5
+    note "shared $MN_NODES-node cluster ($IMGSHARD_SLURM_DIR), reset; inputs and reference from $FIXTURE"
+    return 0
+  fi
+  mn_boot_cluster
+  mn_make_inputs "$IN" "$REF"
+}
+
+# mn_boot_cluster: a fresh cluster, taken down when the script exits
+mn_boot_cluster() {
   CLUSTER_UP=1
   "$SLURM_LOCAL" down --purge >/dev/null 2>&1 || true
-  "$SLURM_LOCAL" up --nodes "$n" >/dev/null 2>"$WORK/slurm-local.log" || {
+  "$SLURM_LOCAL" up --nodes "$MN_NODES" >/dev/null 2>"$WORK/slurm-local.log" || {
     cat "$WORK/slurm-local.log" >&2
-    fail "scripts/slurm-local up --nodes $n failed"
+    fail "scripts/slurm-local up --nodes $MN_NODES failed"
   }
-  note "local Slurm up: $n nodes ($IMGSHARD_SLURM_DIR, port $IMGSHARD_SLURM_PORT, ${IMGSHARD_SLURM_NETPREFIX}* on $IMGSHARD_SLURM_SUBNET.0/24)"
+  note "local Slurm up: $MN_NODES nodes ($IMGSHARD_SLURM_DIR, port $IMGSHARD_SLURM_PORT, ${IMGSHARD_SLURM_NETPREFIX}* on $IMGSHARD_SLURM_SUBNET.0/24)"
+}
+
+# mn_make_inputs DIR REF: 36 images, and the reference output of a one-node mpirun -np 2
+mn_make_inputs() {
+  gen_images "$1" 36
+  direct_run "$2" "${OPTS[@]}" "$1"
+  note "reference: mpirun -np 2 on this host, $2"
 }
 
 # The imgshard that the jobs run: the binary, behind a wrapper that sets the stall hook
@@ -139,13 +198,7 @@ assert_success_claimed_once() {
     fail "'every image written' is not the job's last word"
 }
 
-# the reference: a one-node mpirun -np 2 run outside Slurm
-reference_run() {
-  direct_run "$WORK/direct.h5" "$@"
-  note "reference: mpirun -np 2 on this host"
-}
-
 assert_identical_to_reference() {
   [[ $(h5_attr "$1" complete) == 1 ]] || fail "$1 does not have complete=1"
-  assert_same_h5 "$WORK/direct.h5" "$1" images paths status labels orig_shape
+  assert_same_h5 "$REF" "$1" images paths status labels orig_shape
 }

@@ -9,14 +9,12 @@ set -euo pipefail
 # shellcheck source=mn_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/mn_lib.sh"
 
-mn_cluster_up 3
+mn_cluster_up
 make_wrapper
-gen_images "$WORK/in" 36
-opts=(-p resize=64:64 --chunk 2 --threads 1 --checkpoint-seconds 0)
-reference_run "${opts[@]}" "$WORK/in"
+opts=("${OPTS[@]}" --checkpoint-seconds 0)
 
 log=$WORK/job.log
-job=$(STALL_FIRST=unit:3 submit "$log" -N 2-3 -n 3 -- "$WORK/in" "$WORK/out.h5" "${opts[@]}" \
+job=$(STALL_FIRST=unit:3 submit "$log" -N 2-3 -n 3 -- "$IN" "$WORK/out.h5" "${opts[@]}" \
   --report "$WORK/report.json")
 wait_log "$log" 'imgshard: test stall at unit:3' 90 "$job"
 wait_journal "$WORK/out.h5" 2 30

@@ -11,11 +11,9 @@ set -euo pipefail
 # shellcheck source=mn_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/mn_lib.sh"
 
-mn_cluster_up 3
+mn_cluster_up
 make_wrapper
-gen_images "$WORK/in" 36
-opts=(-p resize=64:64 --chunk 2 --threads 1 --checkpoint-seconds 0)
-reference_run "${opts[@]}" "$WORK/in"
+opts=("${OPTS[@]}" --checkpoint-seconds 0)
 
 # kill_a_worker NAME FULL: one job, rank 1 SIGKILLed mid-run. FULL=1: the job requeues
 # itself and must end COMPLETED and identical; FULL=0 (IMGSHARD_MAX_REQUEUES=0): only
@@ -23,7 +21,7 @@ reference_run "${opts[@]}" "$WORK/in"
 kill_a_worker() {
   local name=$1 full=$2 job line pid host t0 st ended restarts t1
   rm -f "$WORK/pids"
-  job=$(STALL_FIRST=unit:3 submit "$WORK/$name.log" -N 3 -n 3 -- "$WORK/in" "$WORK/$name.h5" "${opts[@]}")
+  job=$(STALL_FIRST=unit:3 submit "$WORK/$name.log" -N 3 -n 3 -- "$IN" "$WORK/$name.h5" "${opts[@]}")
   # rank 0 sleeps after its 3rd unit: the run is mid-way, at a known point
   wait_log "$WORK/$name.log" 'imgshard: test stall at unit:3' 90 "$job"
   wait_journal "$WORK/$name.h5" 2 30

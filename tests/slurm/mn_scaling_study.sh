@@ -9,11 +9,10 @@ set -euo pipefail
 # shellcheck source=mn_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/mn_lib.sh"
 
-mn_cluster_up 3
-gen_images "$WORK/in" 24
+mn_cluster_up
 
 job=$(cd "$WORK" && IMGSHARD=$BIN sbatch --parsable -N 3 -n 3 -t 10 -o "$WORK/study.log" \
-  "$REPO/slurm/scaling-study.sbatch" "$WORK/in" --out "$WORK/study" --repeat 1 --warmup 0 \
+  "$REPO/slurm/scaling-study.sbatch" "$IN" --out "$WORK/study" --repeat 1 --warmup 0 \
   --pipeline resize=64:64 --chunk 2) || fail "sbatch slurm/scaling-study.sbatch failed"
 job=${job%%;*}
 st=$(wait_job_end "$job" 200)

@@ -8,18 +8,20 @@ set -euo pipefail
 # shellcheck source=mn_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/mn_lib.sh"
 
-mn_cluster_up 3
+mn_cluster_up
 make_wrapper
-gen_images "$WORK/in" 36
-opts=(-p resize=64:64 --chunk 2 --threads 1)
-reference_run "${opts[@]}" "$WORK/in"
+opts=("${OPTS[@]}")
 
-# run_job NAME EXPECTED_HOSTS [sbatch options]: one job, waited for; checks its ranks'
-# hosts (in rank order, space-separated) and its output
-run_job() {
-  local name=$1 want=$2 job st hosts
-  shift 2
-  job=$(submit "$WORK/$name.log" "$@" -- "$WORK/in" "$WORK/$name.h5" "${opts[@]}" --report "$WORK/$name.json")
+# The three jobs go in together (they fit side by side: 1 or 2 CPUs of each node's 2),
+# then each is checked: its ranks' hosts in rank order, its output against the reference.
+declare -A jobs=()
+submit_job() { # NAME [sbatch options]
+  local name=$1
+  shift
+  jobs[$name]=$(submit "$WORK/$name.log" "$@" -- "$IN" "$WORK/$name.h5" "${opts[@]}" --report "$WORK/$name.json")
+}
+check_job() { # NAME EXPECTED_HOSTS
+  local name=$1 want=$2 job=${jobs[$1]} st hosts
   st=$(wait_job_end "$job" 120)
   [[ $st == COMPLETED ]] || fail "$name: job $job ended $st"
   grep -q 'every image written' "$WORK/$name.log" || fail "$name: the job log does not say 'every image written'"
@@ -30,12 +32,14 @@ run_job() {
   assert_identical_to_reference "$WORK/$name.h5"
 }
 
-run_job srun "n1 n2 n3" -N 3 -n 3
+submit_job srun -N 3 -n 3
+IMGSHARD_LAUNCHER=mpirun submit_job mpirun -N 3 -n 3
+submit_job two_per_node -N 3 --ntasks-per-node=2
+
+check_job srun "n1 n2 n3"
 grep -q 'running: srun --mpi=pmix --kill-on-bad-exit=1' "$WORK/srun.log" || fail "srun: the step was not started with srun --kill-on-bad-exit=1"
-
-IMGSHARD_LAUNCHER=mpirun run_job mpirun "n1 n2 n3" -N 3 -n 3
+check_job mpirun "n1 n2 n3"
 grep -q 'running: mpirun' "$WORK/mpirun.log" || fail "mpirun: the step was not started with mpirun"
-
-run_job two_per_node "n1 n1 n2 n2 n3 n3" -N 3 --ntasks-per-node=2
+check_job two_per_node "n1 n1 n2 n2 n3 n3"
 [[ $(h5_attr "$WORK/two_per_node.h5" mpi_ranks) == 6 ]] || fail "two_per_node: mpi_ranks is not 6"
 note "PASS: 3 hosts, srun and mpirun, 1 and 2 ranks per node, all identical to mpirun -np 2"

@@ -8,14 +8,12 @@ set -euo pipefail
 # shellcheck source=mn_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/mn_lib.sh"
 
-mn_cluster_up 3
+mn_cluster_up
 make_wrapper
-gen_images "$WORK/in" 36
-opts=(-p resize=64:64 --chunk 2 --threads 1)
-reference_run "${opts[@]}" "$WORK/in"
+opts=("${OPTS[@]}")
 
 log=$WORK/job.log
-job=$(STALL_FIRST=unit:3 submit "$log" -N 3 -n 3 -- "$WORK/in" "$WORK/out.h5" "${opts[@]}")
+job=$(STALL_FIRST=unit:3 submit "$log" -N 3 -n 3 -- "$IN" "$WORK/out.h5" "${opts[@]}")
 wait_log "$log" 'imgshard: test stall at unit:3' 90 "$job"
 scancel -s USR1 -b "$job" || fail "scancel -s USR1 -b $job failed"
 note "job $job: SIGUSR1 sent to the batch shell while rank 0 is mid-run"
