@@ -29,12 +29,17 @@ int main(int argc, char** argv) {
     return app::kExitUsage;
   }
 
-  const int threads = options.threads > 0 ? options.threads : pipeline::default_threads();
+  const int local_ranks = world.local_size();  // collective: every rank, before any exit below
+  const pipeline::ThreadChoice choice = options.threads > 0 ? pipeline::ThreadChoice{options.threads, "--threads"}
+                                                             : pipeline::default_threads(local_ranks);
+  const int threads = choice.threads;
   pipeline::configure_threads(threads);
   app::install_stop_handlers();
   const pipeline::BatchRunner runner(*pipeline, options.decode_options(),
                                      {.threads = threads, .dynamic = options.schedule == "dynamic", .gzip_level = options.gzip_level});
 
-  if (world.is_root()) return app::run_as_root(world, options, *pipeline, runner, threads, timers);
-  return app::run_as_worker(world, runner, threads, timers);
+  const int code = world.is_root() ? app::run_as_root(world, options, *pipeline, runner, choice, timers)
+                                    : app::run_as_worker(world, runner, threads, timers);
+  world.barrier();  // workers wait for rank 0's last writes asleep, not spinning in MPI_Finalize
+  return code;
 }

@@ -17,20 +17,27 @@ struct Options {
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
   std::string schedule = "dynamic";
   int chunk = 64;
-  io::LabelMode labels = io::LabelMode::dirname;
+  io::LabelMode labels = io::LabelMode::automatic;
+  io::ManifestColumns csv;  // --csv-path, --csv-label
+  std::string csv_root;     // --csv-root
   int gzip_level = -1;  // -1: none
   std::string compress = "none";
   bool resume = false;
   bool force = false;
   bool strict = false;
   std::uint64_t max_pixels = io::kDefaultMaxPixels;
+  std::uint64_t max_file_bytes = io::kDefaultMaxFileBytes;
   io::FailOn fail_on = io::FailOn::warning;
   std::string fail_on_name = "warning";
   std::string report;
   double checkpoint_seconds = 2.0;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
-  io::DecodeOptions decode_options() const { return {max_pixels, fail_on, decode == "fast"}; }
+  io::DecodeOptions decode_options() const {
+    return {.max_pixels = max_pixels, .max_file_bytes = max_file_bytes, .fail_on = fail_on,
+            .shrink_on_load = decode == "fast"};
+  }
+  io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };
 
 // Parses the command line (every rank does, identically). Returns kContinue, or the exit

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
 #include "store/output_file.hpp"
+#include "store/run_lock.hpp"
 #include "store/writer_thread.hpp"
 
 namespace imgshard::app {
@@ -30,7 +32,6 @@ using metrics::Phase;
 
 constexpr std::size_t kFailuresShown = 10;
 constexpr std::size_t kResultBuffers = 4;
-constexpr std::uint64_t kMaxUnitBytes = 256ull << 20;
 
 // A fixed set of result buffers, handed out and returned across rank 0's threads.
 class ResultPool {
@@ -63,9 +64,16 @@ class ResultPool {
 // Test hook: IMGSHARD_TEST_STALL=<point> makes rank 0 say "test stall at <point>" on stderr
 // and sleep there (until a signal), so tests can SIGKILL or signal a run at a known moment.
 // Points: discovered, created, unit:K (after the K-th unit is written), finishing.
+// With IMGSHARD_TEST_STALL_ONCE=<file>, only the run that creates <file> stalls: a requeued
+// or resumed job, which inherits the environment, then runs through.
 void stall_point(const std::string& point) {
   static const char* wanted = std::getenv("IMGSHARD_TEST_STALL");
   if (!wanted || point != wanted) return;
+  if (const char* once = std::getenv("IMGSHARD_TEST_STALL_ONCE")) {
+    const int fd = ::open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    ::close(fd);
+  }
   fmt::print(stderr, "imgshard: test stall at {}\n", point);
   std::fflush(stderr);
   // Short naps: a stop signal may land on another thread and not interrupt this one.
@@ -81,17 +89,38 @@ std::string now_iso8601() {
   return text;
 }
 
+// What --resume compares. Paths (and their order) stand for folders, files and lists, as in
+// earlier versions, so their files still resume; a run with a CSV manifest or an archive adds
+// what only those carry: every CSV cell (labels, metadata), each member's locator (a changed
+// archive moves members or changes their CRCs) and the inputs themselves.
 std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
   f.add(o.decode);
   f.add(o.fail_on_name);
   f.add(std::to_string(o.max_pixels));
-  f.add(o.labels == io::LabelMode::dirname ? "dirname" : "none");
+  // Only a limit other than the default enters, so files of earlier versions still resume.
+  if (o.max_file_bytes != io::kDefaultMaxFileBytes) f.add("max_file_bytes=" + std::to_string(o.max_file_bytes));
+  f.add(c.label_source);  // "dirname" or "none" as in earlier versions; "csv" is new
   f.add(std::to_string(o.gzip_level));
   for (const auto& image : c.images) {
     f.add(image.path);
     f.add(image.relative);
+  }
+  const bool datasets = std::any_of(c.inputs.begin(), c.inputs.end(), [](const std::string& input) {
+    return io::is_manifest_input(input) || io::archive_type(input) != io::ArchiveType::none;
+  });
+  if (!datasets) return f.hex();
+  for (const auto& input : c.inputs) f.add(input);
+  for (const auto& image : c.images) {
+    const auto& m = image.member;
+    f.add(fmt::format("{} {} {} {} {} {}", image.input, int(m.kind), m.crc32, m.offset, m.stored_size, m.size));
+  }
+  for (auto label : c.labels) f.add(std::to_string(label));
+  for (const auto& name : c.label_names) f.add(name);
+  for (const auto& column : c.meta) {
+    f.add(column.name);
+    for (const auto& value : column.values) f.add(value);
   }
   return f.hex();
 }
@@ -116,9 +145,11 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
                             {"schedule", o.schedule},
                             {"fail_on", o.fail_on_name},
                             {"compress", o.compress},
-                            {"labels", o.labels == io::LabelMode::dirname ? "dirname" : "none"},
+                            {"labels", c.label_source},
                             {"fingerprint", fingerprint}};
-  spec.int_attributes = {{"chunk", o.chunk}, {"max_pixels", std::int64_t(o.max_pixels)}};
+  spec.int_attributes = {{"chunk", o.chunk},
+                         {"max_pixels", std::int64_t(o.max_pixels)},
+                         {"max_file_bytes", std::int64_t(o.max_file_bytes)}};
   return spec;
 }
 
@@ -127,6 +158,19 @@ std::vector<std::string> relative_paths(const io::Collection& c) {
   paths.reserve(c.images.size());
   for (const auto& image : c.images) paths.push_back(image.relative);
   return paths;
+}
+
+std::vector<std::int32_t> input_indices(const io::Collection& c) {
+  std::vector<std::int32_t> index;
+  index.reserve(c.images.size());
+  for (const auto& image : c.images) index.push_back(image.input);
+  return index;
+}
+
+std::vector<store::StringColumn> meta_columns(const io::Collection& c) {
+  std::vector<store::StringColumn> columns;
+  for (const auto& column : c.meta) columns.push_back({column.name, &column.values});
+  return columns;
 }
 
 // Journaled ranges as sorted, merged unit spans.
@@ -147,6 +191,7 @@ std::vector<dist::UnitSpan> done_ranges(const store::OutputFile& file) {
 
 // What rank 0 prepares before any work: the collection, the output, the units to do.
 struct Prepared {
+  std::optional<store::RunLock> lock;  // held from before the output is looked at to the end
   io::Collection collection;
   std::optional<store::OutputFile> file;
   std::vector<dist::UnitSpan> units;
@@ -155,14 +200,22 @@ struct Prepared {
 
 // Returns kContinue with `job` filled, or the exit code every rank ends with.
 int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::PhaseTimers& timers, Prepared& job) {
+  // One run per output: the lock comes before anything of the output is looked at.
+  job.lock.emplace(o.output);
   {
     auto t = timers.scope(Phase::discover);
-    job.collection = io::discover(o.inputs, o.labels);
+    job.collection = io::discover(o.inputs, o.discover_options());
   }
+  for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
   auto t = timers.scope(Phase::plan);
   const std::string fingerprint = fingerprint_of(o, p, job.collection);
   const std::uint64_t n = job.collection.images.size();
+  const std::uint64_t row_bytes = p.output_shape().bytes();
+  const std::uint64_t chunk = dist::unit_rows(row_bytes, std::uint64_t(o.chunk));
+  if (chunk < std::uint64_t(o.chunk))
+    fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
+               row_bytes >> 20, dist::kMaxUnitBytes >> 20, chunk);
   std::error_code ec;
   const bool exists = std::filesystem::exists(o.output, ec);
   if (exists && !o.force && !o.resume) {
@@ -171,43 +224,46 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   std::vector<dist::UnitSpan> done;
   if (exists && o.resume) {
-    // Read-only first: a complete file, or another run's, is left untouched.
-    const auto state = store::OutputFile::read_state(o.output);
+    // Read-only first: a complete file, another run's, or one that cannot be opened is left
+    // byte for byte as it is. --resume never starts a file over: only --force does.
+    std::string why;
+    const auto state = store::OutputFile::read_state(o.output, &why);
     if (!state) {
-      fmt::print(stderr, "imgshard: {} cannot be read as an imgshard file; starting it over\n", o.output);
-    } else if (state->fingerprint != fingerprint || state->count != n) {
+      fmt::print(stderr, "imgshard: error: --resume: {} cannot be opened as an imgshard output ({}); it is left as it is\n",
+                 o.output, why);
+      return kExitUsage;
+    }
+    if (state->fingerprint != fingerprint || state->count != n) {
       fmt::print(stderr,
                  "imgshard: error: --resume: {} was made from other inputs or another pipeline or options; "
                  "pass --force to start over\n",
                  o.output);
       return kExitUsage;
-    } else if (state->complete) {
+    }
+    if (state->complete) {
       fmt::print("imgshard: {} is already complete ({} images); nothing to do\n", o.output, n);
       return kExitOk;
-    } else {
-      try {
-        job.file = store::OutputFile::reopen(o.output);
-        done = done_ranges(*job.file);
-      } catch (const store::StoreError& e) {
-        fmt::print(stderr, "imgshard: {} cannot be reopened ({}); starting it over\n", o.output, e.what());
-      }
     }
+    try {
+      job.file = store::OutputFile::reopen(o.output);
+    } catch (const store::StoreError& e) {
+      fmt::print(stderr, "imgshard: error: --resume: {} cannot be opened for writing ({}); it is left as it is\n",
+                 o.output, e.what());
+      return kExitUsage;
+    }
+    done = done_ranges(*job.file);
   } else if (o.resume) {
     fmt::print(stderr, "imgshard: --resume: {} does not exist yet; starting a new run\n", o.output);
   }
   if (!job.file) {
     const auto paths = relative_paths(job.collection);
+    const auto input_index = input_indices(job.collection);
     job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
-                                         {paths, job.collection.labels, job.collection.label_names});
+                                         {paths, job.collection.labels, job.collection.label_names,
+                                          job.collection.inputs, input_index, meta_columns(job.collection)});
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
-  // A unit travels as one MPI message and sits in a few buffers: keep it under 256 MiB.
-  const std::uint64_t row_bytes = std::max<std::uint64_t>(p.output_shape().bytes(), 1);
-  const std::uint64_t chunk = std::clamp<std::uint64_t>(kMaxUnitBytes / row_bytes, 1, std::uint64_t(o.chunk));
-  if (chunk < std::uint64_t(o.chunk))
-    fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
-               row_bytes >> 20, kMaxUnitBytes >> 20, chunk);
   job.units = dist::plan_units(n, chunk, done, ranks);
   return kContinue;
 }
@@ -247,7 +303,8 @@ FailureSummary read_failures(const store::OutputFile& file) {
 }  // namespace
 
 int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& p, const pipeline::BatchRunner& runner,
-                int threads, metrics::PhaseTimers& timers) {
+                const pipeline::ThreadChoice& thread_choice, metrics::PhaseTimers& timers) {
+  const int threads = thread_choice.threads;
   Prepared job;
   int code = kContinue;
   try {
@@ -256,7 +313,10 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;
   } catch (const store::StoreError& e) {
-    fmt::print(stderr, "imgshard: error: cannot create {}: {}\n", o.output, e.what());
+    fmt::print(stderr, "imgshard: error: {}\n", e.what());
+    code = kExitUsage;
+  } catch (const std::length_error& e) {
+    fmt::print(stderr, "imgshard: error: {}\n", e.what());
     code = kExitUsage;
   }
   world.agree_on_exit_code(code);
@@ -264,9 +324,9 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
 
   const std::uint64_t total = job.collection.images.size();
   store::OutputFile& file = *job.file;
-  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s), {} schedule, chunk {}\n",
+  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}\n",
              kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
-             p.canonical(), world.size(), threads, o.schedule, o.chunk);
+             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk);
 
   metrics::Progress progress(o.progress, total, job.skipped);
   std::uint64_t done = 0, failed = 0, units_written = 0;
@@ -297,8 +357,12 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.make_unit = [&](const dist::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
     unit.paths.reserve(span.count);
-    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i)
-      unit.paths.push_back(job.collection.images[i].path);
+    const auto& images = job.collection.images;
+    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.paths.push_back(images[i].path);
+    // Archive members travel with their locators; a unit of plain files carries none.
+    const auto first = images.begin() + std::ptrdiff_t(span.begin);
+    if (std::any_of(first, first + std::ptrdiff_t(span.count), [](const auto& im) { return im.member.in_archive(); }))
+      for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.members.push_back(images[i].member);
     return unit;
   };
   hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };
@@ -343,6 +407,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     file.set_attribute("mpi_ranks", std::int64_t(world.size()));
     file.set_attribute("omp_threads", std::int64_t(threads));
     file.set_attribute("schedule", o.schedule);
+    file.write_input_errors(job.collection.input_errors);
     file.write_timings(report);
     auto summary = read_failures(file);
     report.failed = summary.failed;
@@ -378,8 +443,10 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     fmt::print("output: {} (incomplete)\n", o.output);
     return strict_stop ? kExitSomeFailed : kExitInterrupted;
   }
+  if (const auto skipped = job.collection.input_errors.size())
+    fmt::print("  {} folder(s) could not be listed and were skipped (see /input_errors)\n", skipped);
   fmt::print("output: {}\n", o.output);
-  return report.failed ? kExitSomeFailed : kExitOk;
+  return report.failed || !job.collection.input_errors.empty() ? kExitSomeFailed : kExitOk;
 }
 
 int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers) {

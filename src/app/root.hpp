@@ -8,7 +8,8 @@
 namespace imgshard::app {
 
 int run_as_root(dist::World& world, const Options& options, const pipeline::Pipeline& pipeline,
-                const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers);
+                const pipeline::BatchRunner& runner, const pipeline::ThreadChoice& threads,
+                metrics::PhaseTimers& timers);
 
 int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers);
 

@@ -1,20 +1,30 @@
 #include "dist/run.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <limits>
+#include <stdexcept>
 
 #include <boost/mpi/communicator.hpp>
+#include <fmt/format.h>
 #include <boost/mpi/nonblocking.hpp>
 #include <boost/serialization/array.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include "dist/patience.hpp"
 #include "dist/world_impl.hpp"
 
 namespace boost::serialization {
 
 template <class Archive>
+void serialize(Archive& ar, imgshard::io::MemberLocator& m, unsigned) {
+  ar & m.kind & m.has_crc & m.method & m.crc32 & m.offset & m.stored_size & m.size;
+}
+
+template <class Archive>
 void serialize(Archive& ar, imgshard::pipeline::WorkUnit& u, unsigned) {
-  ar & u.id & u.begin & u.paths;
+  ar & u.id & u.begin & u.paths & u.members;
 }
 
 // A result travels as this header plus the pixels as a raw byte message.
@@ -39,6 +49,13 @@ using metrics::Phase;
 
 enum Tag : int { kWork = 1, kStop = 2, kResult = 3, kPixels = 4, kInterrupt = 5, kReport = 6 };
 
+// MPI counts are ints: unit_rows() keeps every unit under kMaxUnitBytes, far below.
+int message_count(std::size_t bytes) {
+  if (bytes > std::size_t(std::numeric_limits<int>::max()))
+    throw std::length_error("a unit's pixels exceed one MPI message (2 GiB)");
+  return int(bytes);
+}
+
 void finish_report(metrics::RankReport& self, const metrics::PhaseTimers& timers) {
   self.counts = timers.counts;
   self.wall_seconds = timers.wall();
@@ -52,6 +69,14 @@ struct Outgoing {
 };
 
 }  // namespace
+
+std::uint64_t unit_rows(std::uint64_t row_bytes, std::uint64_t wanted) {
+  if (row_bytes > kMaxImageBytes)
+    throw std::length_error(fmt::format("one processed image is {} bytes, over the {} bytes one work unit may carry "
+                                        "(one MPI message, one HDF5 chunk): choose a smaller output size",
+                                        row_bytes, kMaxImageBytes));
+  return std::clamp<std::uint64_t>(kMaxUnitBytes / std::max<std::uint64_t>(row_bytes, 1), 1, wanted);
+}
 
 RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner& runner, const RootHooks& hooks,
                     metrics::PhaseTimers& timers, metrics::RankReport self) {
@@ -93,7 +118,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
       auto t = timers.scope(Phase::receive);
       comm.recv(source, kResult, *incoming);
       incoming->pixels.resize(incoming->payload_bytes(runner.row_bytes()));
-      comm.recv(source, kPixels, incoming->pixels.data(), int(incoming->pixels.size()));
+      comm.recv(source, kPixels, incoming->pixels.data(), message_count(incoming->pixels.size()));
     }
     --in_flight[std::size_t(source)];
     --total_in_flight;
@@ -128,7 +153,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
       mpi::status status;
       {
         auto t = timers.scope(Phase::wait);
-        status = comm.probe(mpi::any_source, mpi::any_tag);
+        status = probe_patiently(comm, mpi::any_source, mpi::any_tag);
       }
       handle_message(status);
     } else {
@@ -136,7 +161,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     }
   }
   outcome.interrupted = queue.remaining() > 0;
-  mpi::wait_all(work_sends.begin(), work_sends.end());
+  for (auto& r : work_sends) wait_patiently(r);
 
   for (int r = 1; r < ranks; ++r) comm.send(r, kStop);
   finish_report(self, timers);
@@ -145,7 +170,7 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     metrics::RankReport report;
     // A worker may have signalled an interrupt after our last look: drain it first.
     while (true) {
-      mpi::status status = comm.probe(r, mpi::any_tag);
+      mpi::status status = probe_patiently(comm, r, mpi::any_tag);
       if (status.tag() == kReport) break;
       comm.recv(r, status.tag());
     }
@@ -170,7 +195,7 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
     mpi::status status;
     {
       auto t = timers.scope(Phase::wait);
-      status = comm.probe(0, mpi::any_tag);
+      status = probe_patiently(comm, 0, mpi::any_tag);
     }
     if (status.tag() == kStop) {
       comm.recv(0, kStop);
@@ -190,11 +215,11 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
       sending.push_back(std::move(out));
       Outgoing& o = sending.back();
       o.header = comm.isend(0, kResult, o.result);
-      o.pixels = comm.isend(0, kPixels, o.result.pixels.data(), int(o.result.pixels.size()));
+      o.pixels = comm.isend(0, kPixels, o.result.pixels.data(), message_count(o.result.pixels.size()));
       timers.counts.bytes_sent += o.result.pixels.size();
       while (sending.size() > std::size_t(kUnitsInFlight)) {
-        sending.front().header.wait();
-        sending.front().pixels.wait();
+        wait_patiently(sending.front().header);
+        wait_patiently(sending.front().pixels);
         spare.push_back(std::move(sending.front()));
         sending.pop_front();
       }
@@ -203,8 +228,8 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
   {
     auto t = timers.scope(Phase::send);
     for (auto& o : sending) {
-      o.header.wait();
-      o.pixels.wait();
+      wait_patiently(o.header);
+      wait_patiently(o.pixels);
     }
   }
   finish_report(self, timers);

@@ -1,6 +1,7 @@
 #pragma once
 // The distributed run: rank 0 hands out work units and receives results (and works itself
 // when it has nothing else to do); the other ranks process the units they are given.
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -13,6 +14,14 @@ namespace imgshard::dist {
 
 // Units kept in flight per worker, so a worker never waits for rank 0 between two units.
 inline constexpr int kUnitsInFlight = 2;
+
+// A unit's pixels travel as one MPI message (an int count) and sit in a few buffers on rank 0.
+inline constexpr std::uint64_t kMaxUnitBytes = 256ull << 20;
+inline constexpr std::uint64_t kMaxImageBytes = 1ull << 30;  // one image alone: one message, one chunk
+// Images per unit for images of `row_bytes`: `wanted` (--chunk), fewer when the unit would
+// exceed kMaxUnitBytes, at least 1. Throws std::length_error, before any work, for an image
+// over kMaxImageBytes.
+std::uint64_t unit_rows(std::uint64_t row_bytes, std::uint64_t wanted);
 
 struct RootHooks {
   std::function<pipeline::WorkUnit(const UnitSpan&)> make_unit;  // the unit's paths

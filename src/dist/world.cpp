@@ -4,9 +4,11 @@
 #include <string_view>
 
 #include <boost/mpi/collectives.hpp>
+#include <mpi.h>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
+#include "dist/patience.hpp"
 #include "dist/world_impl.hpp"
 
 namespace imgshard::dist {
@@ -42,11 +44,20 @@ int World::size() const { return impl_->comm.size(); }
 std::string World::host() const { return boost::mpi::environment::processor_name(); }
 
 int World::agree_on_exit_code(int root_code) {
-  boost::mpi::broadcast(impl_->comm, root_code, 0);
+  broadcast_patiently(impl_->comm, root_code);  // workers wait here while rank 0 discovers
   return root_code;
 }
 
-void World::barrier() { impl_->comm.barrier(); }
+void World::barrier() { barrier_patiently(impl_->comm); }
+
+int World::local_size() const {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_Comm(impl_->comm), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int size = 1;
+  MPI_Comm_size(node, &size);
+  MPI_Comm_free(&node);
+  return size;
+}
 
 void World::abort(int code) {
   boost::mpi::environment::abort(code);

@@ -18,8 +18,11 @@ class World {
   int size() const;
   bool is_root() const { return rank() == 0; }
   std::string host() const;
+  // How many ranks of this job share this rank's node (collective: every rank calls it).
+  int local_size() const;
 
   // Rank 0 says whether the run goes on (0) or every rank stops with that exit code.
+  // Waiting ranks sleep instead of spinning (dist/patience.hpp), as in barrier().
   int agree_on_exit_code(int root_code);
   void barrier();
   // Ends every rank of the job at once (a fatal error on one rank).

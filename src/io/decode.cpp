@@ -224,6 +224,21 @@ ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const Dec
 
 namespace {
 
+// Whether a declared size is over --max-pixels (then `error` says why).
+bool size_over_limit(std::string_view name, const DeclaredSize& declared, const DecodeOptions& options,
+                     std::string& error) {
+  if (pixels(declared.width, declared.height) > options.max_pixels) {
+    error = too_large_reason(name, declared.width, declared.height, options.max_pixels);
+    return true;
+  }
+  if (declared.buffer_pixels > options.max_pixels) {
+    error = fmt::format("{} declares {}x{} pixels, but decoding needs {} pixels at once (its tile), over --max-pixels {}",
+                        name, declared.width, declared.height, declared.buffer_pixels, options.max_pixels);
+    return true;
+  }
+  return false;
+}
+
 // Every format but JPEG: header size check, container check, then cv::imdecode.
 ImageStatus decode_other(Format format, std::span<const std::uint8_t> bytes, const DecodeOptions& options,
                          DecodedImage& out, std::string& error) {
@@ -235,15 +250,7 @@ ImageStatus decode_other(Format format, std::span<const std::uint8_t> bytes, con
   const std::string_view name = format_name(format);
   const auto declared = declared_size(format, bytes);
   // The size first, from the header alone: a bomb is refused before a byte is decoded.
-  if (declared && pixels(declared->width, declared->height) > options.max_pixels) {
-    error = too_large_reason(name, declared->width, declared->height, options.max_pixels);
-    return ImageStatus::too_large;
-  }
-  if (declared && declared->buffer_pixels > options.max_pixels) {
-    error = fmt::format("{} declares {}x{} pixels, but decoding needs {} pixels at once (its tile), over --max-pixels {}",
-                        name, declared->width, declared->height, declared->buffer_pixels, options.max_pixels);
-    return ImageStatus::too_large;
-  }
+  if (declared && size_over_limit(name, *declared, options, error)) return ImageStatus::too_large;
   using Verdict = ContainerCheck::Verdict;
   const ContainerCheck check = check_container(format, bytes);
   const auto fail = [&](ImageStatus status, std::string_view what, std::string_view reason) {
@@ -277,6 +284,13 @@ ImageStatus decode_other(Format format, std::span<const std::uint8_t> bytes, con
 }
 
 }  // namespace
+
+ImageStatus check_header(std::span<const std::uint8_t> prefix, const DecodeOptions& options, std::string& error) {
+  const Format format = sniff_format(prefix);
+  const auto declared = declared_size(format, prefix);
+  if (declared && size_over_limit(format_name(format), *declared, options, error)) return ImageStatus::too_large;
+  return ImageStatus::ok;
+}
 
 Decoder::Decoder() : jpeg_(std::make_unique<Jpeg>()) {}
 Decoder::~Decoder() = default;

@@ -14,9 +14,11 @@
 namespace imgshard::io {
 
 inline constexpr std::uint64_t kDefaultMaxPixels = 178'956'970;  // Pillow's error limit
+inline constexpr std::uint64_t kDefaultMaxFileBytes = 1ull << 30;
 
 struct DecodeOptions {
   std::uint64_t max_pixels = kDefaultMaxPixels;
+  std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // larger files are never read
   FailOn fail_on = FailOn::warning;
   bool shrink_on_load = false;  // --decode fast: JPEG at a reduced DCT scale
 };
@@ -46,6 +48,11 @@ class Decoder {
   struct Jpeg;
   std::unique_ptr<Jpeg> jpeg_;
 };
+
+// What a file's first bytes (its header) already tell against decoding it: the size its
+// header declares over --max-pixels gives too_large, with the reason in `error`. ok when the
+// header says nothing against it, or lies beyond `prefix`.
+ImageStatus check_header(std::span<const std::uint8_t> prefix, const DecodeOptions& options, std::string& error);
 
 // EXIF orientation (1..8) applied as cv::imread does.
 void apply_exif_orientation(int orientation, cv::Mat& image);

@@ -291,6 +291,40 @@ ContainerCheck tiff_check(Bytes b) {
   return {};
 }
 
+// ---- JPEG ------------------------------------------------------------------------------------
+
+// The first frame header (SOFn), as jpeg_read_header takes it; nullopt when `b` ends before one.
+// Used on a file's first bytes only, to refuse a bomb before the rest is read: the decoder
+// itself reads the header with libjpeg.
+std::optional<DeclaredSize> jpeg_size(Bytes b) {
+  if (b.size() < 4 || b[0] != 0xff || b[1] != 0xd8) return std::nullopt;
+  std::size_t at = 2;
+  while (at + 4 <= b.size()) {
+    if (b[at] != 0xff) return std::nullopt;
+    const std::uint8_t marker = b[at + 1];
+    if (marker == 0xff) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {  // no length: TEM, RSTn, SOI
+      at += 2;
+      continue;
+    }
+    if (marker == 0xd9 || marker == 0xda) return std::nullopt;  // EOI or SOS before a frame
+    const std::size_t length = std::size_t(b[at + 2]) << 8 | b[at + 3];
+    if (length < 2) return std::nullopt;
+    const bool frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (frame) {
+      if (at + 10 > b.size()) return std::nullopt;
+      const std::uint64_t height = std::uint64_t(b[at + 5]) << 8 | b[at + 6];
+      const std::uint64_t width = std::uint64_t(b[at + 7]) << 8 | b[at + 8];
+      return DeclaredSize{width, height, b[at + 9] == 1 ? 1 : 3};
+    }
+    at += 2 + length;
+  }
+  return std::nullopt;
+}
+
 // ---- PNM (P1-P6: PBM, PGM, PPM, plain and raw; P7: PAM) ------------------------------------
 
 struct PnmHeader {
@@ -318,6 +352,7 @@ std::optional<PnmHeader> pnm_header(Bytes b, bool* cut = nullptr) {
         ++at;
     }
   };
+  // P7 (PAM) numbers: whitespace and '#' comments before, the number ends before its terminator.
   const auto number = [&]() -> std::optional<std::uint64_t> {
     skip_space();
     if (at >= b.size()) {
@@ -327,6 +362,46 @@ std::optional<PnmHeader> pnm_header(Bytes b, bool* cut = nullptr) {
     if (!std::isdigit(b[at])) return std::nullopt;
     std::uint64_t n = 0;
     while (at < b.size() && std::isdigit(b[at])) n = add_sat(mul_sat(n, 10), std::uint64_t(b[at++] - '0'));
+    return n;
+  };
+  // P1-P6 numbers exactly as OpenCV 4.6 reads them (ReadNumber in grfmt_pxm.cpp), so that the
+  // size we check is the size cv::imdecode allocates: the byte that ends a number is consumed
+  // whatever it is (a '#' there does not start a comment), a comment runs to '\n' or '\r',
+  // C's isspace separates (\v and \f included), and a value over INT_MAX is an error.
+  bool unreadable = false;  // a byte OpenCV refuses, or a value it asserts on
+  const auto opencv_number = [&]() -> std::optional<std::uint64_t> {
+    const auto next = [&]() -> int { return at < b.size() ? int(b[at++]) : -1; };
+    int code = next();
+    while (code < 0 || !std::isdigit(code)) {
+      if (code < 0) {
+        if (cut) *cut = true;
+        return std::nullopt;
+      }
+      if (code == '#') {
+        do code = next();
+        while (code >= 0 && code != '\n' && code != '\r');
+        if (code >= 0) code = next();
+      } else if (std::isspace(code)) {
+        while (code >= 0 && std::isspace(code)) code = next();
+      } else {
+        unreadable = true;
+        return std::nullopt;
+      }
+    }
+    std::uint64_t n = 0;
+    do {
+      n = n * 10 + std::uint64_t(code - '0');
+      if (n > std::uint64_t(std::numeric_limits<int>::max())) {
+        unreadable = true;
+        return std::nullopt;
+      }
+      code = next();
+    } while (code >= 0 && std::isdigit(code));
+    // The terminator is consumed; at the very end of the file OpenCV reads past it and fails.
+    if (code < 0) {
+      if (cut) *cut = true;
+      return std::nullopt;
+    }
     return n;
   };
   PnmHeader h;
@@ -355,17 +430,20 @@ std::optional<PnmHeader> pnm_header(Bytes b, bool* cut = nullptr) {
     h.data_at = at + 1;
     return h;
   }
-  const auto w = number(), height = number();
-  if (!w || !height) return std::nullopt;
+  const auto w = opencv_number();
+  const auto height = w ? opencv_number() : std::nullopt;
+  if (!w || !height) return unreadable ? std::nullopt : fail();
   h.width = *w;
   h.height = *height;
   if (kind != '1' && kind != '4') {
-    const auto maxval = number();
-    if (!maxval) return std::nullopt;
+    const auto maxval = opencv_number();
+    if (!maxval) return unreadable ? std::nullopt : fail();
     h.maxval = *maxval;
   }
+  // OpenCV's readHeader refuses these: no pixel is ever allocated for them.
+  if (h.width == 0 || h.height == 0 || h.maxval == 0 || h.maxval > 65535) return std::nullopt;
   h.channels = kind == '3' || kind == '6' ? 3 : 1;
-  h.data_at = at + 1;  // exactly one whitespace character ends the header
+  h.data_at = at;  // the byte after the one that ended the last number
   return h;
 }
 
@@ -436,6 +514,7 @@ Format sniff_format(Bytes b) {
 
 std::optional<DeclaredSize> declared_size(Format format, Bytes bytes) {
   switch (format) {
+    case Format::jpeg: return jpeg_size(bytes);
     case Format::png: return png_size(bytes);
     case Format::bmp: {
       const auto h = bmp_header(bytes);

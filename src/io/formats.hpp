@@ -27,7 +27,7 @@ struct DeclaredSize {
 };
 
 // The size the header declares, or nullopt when the header is too short or unreadable.
-// JPEG is read by its decoder instead (jpeg_read_header is as cheap).
+// For JPEG, the first frame header (the decoder itself reads it with libjpeg).
 std::optional<DeclaredSize> declared_size(Format format, std::span<const std::uint8_t> bytes);
 
 // What the container alone tells, before decoding: cv::imdecode says nothing but "empty"

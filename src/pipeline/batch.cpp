@@ -1,9 +1,15 @@
 #include "pipeline/batch.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <omp.h>
 #include <zlib.h>
@@ -29,11 +35,19 @@ void configure_threads(int threads) {
   omp_set_num_threads(threads);
 }
 
-int default_threads() {
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+ThreadChoice default_threads(int local_ranks) {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && std::atoi(env) > 0)
+    return {std::atoi(env), "OMP_NUM_THREADS"};
+  int allowed = 1;  // the CPUs this rank may run on (mpirun's or srun's binding)
   cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return 1;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) allowed = std::max(1, CPU_COUNT(&set));
+  const int online = std::max<int>(1, int(sysconf(_SC_NPROCESSORS_ONLN)));
+  local_ranks = std::max(1, local_ranks);
+  // Unbound ranks (--bind-to none) each see the whole node: share it instead of every rank
+  // starting one thread per CPU. A narrower binding is the launcher's share already.
+  const int share = std::max(1, std::min(allowed, online) / local_ranks);
+  if (allowed < online && allowed <= share) return {allowed, fmt::format("the {} CPU(s) this rank is bound to", allowed)};
+  return {share, fmt::format("{} CPU(s) / {} rank(s) on this node", std::min(allowed, online), local_ranks)};
 }
 
 BatchRunner::BatchRunner(const Pipeline& pipeline, const io::DecodeOptions& decode, const Schedule& schedule)
@@ -64,7 +78,10 @@ std::vector<std::uint32_t> processing_order(const WorkUnit& unit, bool dynamic) 
   std::vector<off_t> sizes(order.size(), 0);
   for (std::size_t i = 0; i < order.size(); ++i) {
     struct stat st {};
-    if (::stat(unit.paths[i].c_str(), &st) == 0) sizes[i] = st.st_size;
+    if (const auto* member = unit.member(i))
+      sizes[i] = off_t(member->size);
+    else if (::stat(unit.paths[i].c_str(), &st) == 0)
+      sizes[i] = st.st_size;
   }
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sizes[a] > sizes[b]; });
   return order;
@@ -98,15 +115,27 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   const int threads = tile_images ? 1 : std::min<int>(schedule_.threads, int(std::max<std::size_t>(n, 1)));
   const std::vector<std::uint32_t> order = processing_order(unit, schedule_.dynamic);
   double between_s = 0;  // main thread's time in between_images, claimed by its own scopes
+  // No exception may leave the parallel region (that is std::terminate): what fails one image
+  // becomes its status; what fails the run (zlib, or rank 0's writer reporting a full disk
+  // through between_images) is kept here and rethrown once every thread has left the region.
+  std::exception_ptr run_error;
+  std::atomic<bool> run_failed{false};
+  const auto keep_run_error = [&] {
+#pragma omp critical(imgshard_run_error)
+    if (!run_error) run_error = std::current_exception();
+    run_failed = true;
+  };
 
 #pragma omp parallel num_threads(threads) reduction(+ : bytes_read)
   {
     thread_local ThreadState state;
     double read_s = 0, decode_s = 0, kernels_s = 0, write_s = 0;
-    const auto process = [&](std::size_t i) {
+    const auto process_image = [&](std::size_t i) {
       auto t0 = metrics::Clock::now();
       std::string error;
-      auto status = io::read_file(unit.paths[i], state.bytes, error);
+      const auto* member = unit.member(i);
+      auto status = member ? io::read_member(unit.paths[i], *member, state.bytes, error, decode_)
+                           : io::read_file(unit.paths[i], state.bytes, error, decode_);
       auto t1 = metrics::Clock::now();
       read_s += std::chrono::duration<double>(t1 - t0).count();
       if (status == io::ImageStatus::ok) {
@@ -133,6 +162,21 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
           kernels_s += metrics::seconds_since(t2);
         }
       }
+      return std::pair{status, std::move(error)};
+    };
+    const auto process = [&](std::size_t i) {
+      io::ImageStatus status;
+      std::string error;
+      try {
+        std::tie(status, error) = process_image(i);
+      } catch (const std::bad_alloc&) {
+        status = io::ImageStatus::too_large;
+        error = "out of memory while reading or decoding it";
+        state.bytes = {};  // give back what the failed image took
+      } catch (const std::exception& e) {
+        status = io::ImageStatus::corrupt;
+        error = fmt::format("cannot process it: {}", e.what());
+      }
       result.status[i] = static_cast<std::uint8_t>(status);
       if (status != io::ImageStatus::ok) {
         result.errors[i] = std::move(error);
@@ -153,11 +197,16 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
     };
     const bool main_thread = omp_get_thread_num() == 0;
     const auto step = [&](std::size_t k) {
-      process(order[k]);
-      if (between_images && main_thread) {
-        const auto t = metrics::Clock::now();
-        between_images();
-        between_s += metrics::seconds_since(t);
+      if (run_failed) return;  // the run is over: the remaining images would be thrown away
+      try {
+        process(order[k]);
+        if (between_images && main_thread) {
+          const auto t = metrics::Clock::now();
+          between_images();
+          between_s += metrics::seconds_since(t);
+        }
+      } catch (...) {
+        keep_run_error();
       }
     };
     if (schedule_.dynamic) {
@@ -175,6 +224,7 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
       thread_seconds[int(Phase::write)] += write_s;
     }
   }
+  if (run_error) std::rethrow_exception(run_error);
   result.bytes_read = bytes_read;
   if (compress) {
     // Chunks back to back: what travels to rank 0 and what it stores as is.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/archive.hpp"
 #include "io/decode.hpp"
 #include "metrics/phases.hpp"
 #include "pipeline/pipeline.hpp"
@@ -24,7 +25,12 @@ struct Schedule {
 struct WorkUnit {
   std::uint64_t id = 0;
   std::uint64_t begin = 0;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths;             // the file, or the archive holding the member
+  std::vector<io::MemberLocator> members;     // empty, or per image (kind none for plain files)
+
+  const io::MemberLocator* member(std::size_t i) const {
+    return i < members.size() && members[i].in_archive() ? &members[i] : nullptr;
+  }
 };
 
 // What a unit gives back, row by row in index order.
@@ -70,6 +76,14 @@ class BatchRunner {
 // Sets the OpenMP thread count and switches OpenCV's own threads off, so that ranks x
 // threads is the whole parallelism. Call once per rank before any work.
 void configure_threads(int threads);
-int default_threads();  // OMP_NUM_THREADS, else the CPUs this rank may use
+
+// The default OpenMP threads of a rank: OMP_NUM_THREADS, else the rank's share of its node,
+// the CPUs it may run on divided by the `local_ranks` of the job on that node (never more
+// than its affinity mask allows), so R ranks under --bind-to none do not start R x CPUs.
+struct ThreadChoice {
+  int threads = 1;
+  std::string why;  // for the start-up banner
+};
+ThreadChoice default_threads(int local_ranks);
 
 }  // namespace imgshard::pipeline

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,7 +71,14 @@ std::string get_string_attr(hid_t object, const std::string& name);
 std::int64_t get_int_attr(hid_t object, const std::string& name);
 bool has_attr(hid_t object, const std::string& name);
 
-// Writes `strings` as rows [first, first + strings.size()) of a 1-D VL string dataset.
+// Text that is valid UTF-8 whatever bytes it came from, as the UTF-8 datasets promise: each
+// byte that is not part of a valid UTF-8 sequence is written "\xHH" (lower-case hex). With
+// `reversible` (file names, in /paths), a backslash is also written "\\", so that the original
+// bytes can be recovered exactly; valid UTF-8 without a backslash is always kept as it is.
+std::string utf8_text(std::string_view bytes, bool reversible);
+
+// Writes `strings` as rows [first, first + strings.size()) of a 1-D VL string dataset, each
+// made valid UTF-8 by utf8_text (not reversible: messages, not names).
 void write_strings(hid_t dataset, hsize_t total, hsize_t first, const std::vector<std::string>& strings);
 std::vector<std::string> read_strings(hid_t dataset, hsize_t first, hsize_t count, hsize_t total);
 

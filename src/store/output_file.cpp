@@ -1,5 +1,6 @@
 #include "store/output_file.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -9,12 +10,11 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 namespace imgshard::store {
-
-std::string journal_path(const std::string& output_path) { return output_path + ".journal"; }
 
 namespace {
 
@@ -49,24 +49,42 @@ void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
   check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write");
 }
 
-void append_journal(const std::string& path, const std::vector<IndexRange>& ranges) {
-  std::string text;
-  for (const auto& r : ranges) text += fmt::format("{} {}\n", r.begin, r.count);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(errno)));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw StoreError(fmt::format("cannot write journal {}: {}", path, std::strerror(saved)));
-    }
-    done += std::size_t(n);
+constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
+
+// Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
+void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
+  Handle strings = utf8_string_type();
+  Handle inputs = create_dataset(f, "inputs", strings.id(), {hsize_t(catalog.inputs.size())});
+  std::vector<std::string> inputs_text;  // names, reversibly, as /paths
+  for (const auto& input : catalog.inputs) inputs_text.push_back(utf8_text(input, true));
+  write_strings(inputs.id(), inputs_text.size(), 0, inputs_text);
+  Handle index = create_dataset(f, "input_index", H5T_STD_I32LE, {n});  // fill value 0
+  if (!catalog.input_index.empty())
+    check(H5Dwrite(index.id(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, catalog.input_index.data()),
+          "write /input_index");
+  if (catalog.meta.empty()) return;
+  Handle meta = make_group(check(H5Gcreate2(f, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /meta"));
+  for (const auto& column : catalog.meta) {
+    Handle values = create_dataset(meta.id(), column.name, strings.id(), {n});
+    write_strings(values.id(), n, 0, *column.values);
   }
-  ::fsync(fd);
-  ::close(fd);
+}
+
+// Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
+// for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
+template <typename Write>
+void write_or_explain(const std::string& path, Write&& write) {
+  try {
+    write();
+  } catch (const StoreError& e) {
+    struct statvfs fs {};
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && std::uint64_t(fs.f_bavail) * fs.f_frsize < (1u << 20))
+      throw StoreError(fmt::format("{}: the file system holding {} is full ({} KiB left); what was journaled is kept, "
+                                   "free some space and run again with --resume",
+                                   e.what(), path, std::uint64_t(fs.f_bavail) * fs.f_frsize / 1024));
+    throw;
+  }
 }
 
 }  // namespace
@@ -75,11 +93,13 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   quiet_hdf5();
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
+  if (std::filesystem::exists(path, ec) && !std::filesystem::remove(path, ec))
+    throw StoreError(fmt::format("cannot remove the old {}: {}", path, ec.message()));
   OutputFile out;
   out.path_ = path;
   out.count_ = spec.count;
   out.float32_ = spec.float32;
-  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
+  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
   const hid_t f = out.file_.id();
   const hsize_t n = spec.count;
 
@@ -104,11 +124,15 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
 
   Handle strings = utf8_string_type();
   Handle paths = create_dataset(f, "paths", strings.id(), {n});
-  write_strings(paths.id(), n, 0, catalog.paths);
+  // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
+  std::vector<std::string> names_text(catalog.paths.size());
+  for (std::size_t i = 0; i < names_text.size(); ++i) names_text[i] = utf8_text(catalog.paths[i], true);
+  write_strings(paths.id(), n, 0, names_text);
   Handle labels = create_dataset(f, "labels", H5T_STD_I32LE, {n});
   write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
   Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
   write_strings(names.id(), catalog.label_names.size(), 0, catalog.label_names);
+  write_sources(f, n, catalog);
 
   const std::int32_t zero = 0;
   create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());
@@ -119,7 +143,9 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   for (const auto& [name, value] : spec.int_attributes) set_attr(f, name, value);
   set_attr(f, "complete", std::int64_t{0});
   out.open_datasets();
+  out.open_journal();
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
+  out.data_.sync(path);
   return out;
 }
 
@@ -129,6 +155,7 @@ OutputFile OutputFile::reopen(const std::string& path) {
   out.path_ = path;
   out.file_ = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path));
   out.open_datasets();
+  out.open_journal();
   Handle space = make_space(check(H5Dget_space(out.images_.id()), "images space"));
   const int rank = check(H5Sget_simple_extent_ndims(space.id()), "images rank");
   out.image_dims_.resize(std::size_t(rank));
@@ -144,17 +171,23 @@ bool OutputFile::is_complete(const std::string& path) {
   return state && state->complete;
 }
 
-std::optional<OutputFile::State> OutputFile::read_state(const std::string& path) {
+std::optional<OutputFile::State> OutputFile::read_state(const std::string& path, std::string* why) {
   quiet_hdf5();
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) {
-    H5Eclear2(H5E_DEFAULT);
+  const auto refuse = [&](std::string reason) -> std::optional<State> {
+    if (why) *why = std::move(reason);
     return std::nullopt;
-  }
-  Handle file = make_file(id);
+  };
+  Handle file;
   try {
+    file = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open"));
+  } catch (const StoreError& e) {
+    return refuse(e.what());
+  }
+  const hid_t id = file.id();
+  try {
+    if (!has_attr(id, "fingerprint")) return refuse("an HDF5 file without imgshard's fingerprint: not an imgshard output");
     State state;
-    state.fingerprint = has_attr(id, "fingerprint") ? get_string_attr(id, "fingerprint") : "";
+    state.fingerprint = get_string_attr(id, "fingerprint");
     state.complete = has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
     Handle status = make_dataset(check(H5Dopen2(id, "status", H5P_DEFAULT), "open /status"));
     Handle space = make_space(check(H5Dget_space(status.id()), "status space"));
@@ -162,8 +195,8 @@ std::optional<OutputFile::State> OutputFile::read_state(const std::string& path)
     check(H5Sget_simple_extent_dims(space.id(), &n, nullptr), "status dims");
     state.count = n;
     return state;
-  } catch (const StoreError&) {
-    return std::nullopt;
+  } catch (const StoreError& e) {
+    return refuse(e.what());
   }
 }
 
@@ -177,6 +210,25 @@ void OutputFile::open_datasets() {
   paths_ = open("paths");
 }
 
+void OutputFile::open_journal() {
+  journal_ = Journal(journal_path(path_), fingerprint());
+  data_ = SyncDescriptor(path_);
+}
+
+OutputFile::SyncDescriptor::SyncDescriptor(const std::string& path)
+    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  if (fd_ < 0) throw StoreError(fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
+}
+
+OutputFile::SyncDescriptor::~SyncDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void OutputFile::SyncDescriptor::sync(const std::string& path) const {
+  if (::fsync(fd_) != 0)
+    throw StoreError(fmt::format("cannot sync {} to disk: {}", path, std::strerror(errno)));
+}
+
 std::string OutputFile::fingerprint() const {
   return has_attr(file_.id(), "fingerprint") ? get_string_attr(file_.id(), "fingerprint") : "";
 }
@@ -185,24 +237,20 @@ bool OutputFile::complete() const {
   return has_attr(file_.id(), "complete") && get_int_attr(file_.id(), "complete") == 1;
 }
 
-std::vector<IndexRange> OutputFile::journaled() const {
-  std::vector<IndexRange> ranges;
-  std::ifstream in(journal_path(path_));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // a last line without its newline was cut by a kill: not trusted
-    std::istringstream fields(line);
-    IndexRange r;
-    if (fields >> r.begin >> r.count && r.begin + r.count <= count_) ranges.push_back(r);
-  }
-  return ranges;
-}
+std::vector<IndexRange> OutputFile::journaled() const { return journal_.read(count_); }
 
 void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                             const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                             const std::vector<std::int32_t>& orig_shape,
                             const std::vector<std::uint32_t>& chunk_bytes) {
   if (count == 0) return;
+  write_or_explain(path_, [&] { write_rows_unexplained(begin, count, pixels, status, errors, orig_shape, chunk_bytes); });
+}
+
+void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                                        const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                                        const std::vector<std::int32_t>& orig_shape,
+                                        const std::vector<std::uint32_t>& chunk_bytes) {
   if (!chunk_bytes.empty()) {
     static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
     // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
@@ -242,13 +290,23 @@ void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std:
 
 void OutputFile::checkpoint() {
   if (unjournaled_.empty()) return;
-  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
-  append_journal(journal_path(path_), unjournaled_);
+  write_or_explain(path_, [&] { check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_); });
+  data_.sync(path_);  // the rows on disk first: only then may the journal vouch for them
+  journal_.append(unjournaled_);
   unjournaled_.clear();
 }
 
 void OutputFile::set_attribute(const std::string& name, const std::string& value) { set_attr(file_.id(), name, value); }
 void OutputFile::set_attribute(const std::string& name, std::int64_t value) { set_attr(file_.id(), name, value); }
+
+void OutputFile::write_input_errors(const std::vector<std::string>& errors) {
+  const hid_t f = file_.id();
+  if (H5Lexists(f, "input_errors", H5P_DEFAULT) > 0)
+    check(H5Ldelete(f, "input_errors", H5P_DEFAULT), "replace /input_errors");
+  Handle strings = utf8_string_type();
+  Handle set = create_dataset(f, "input_errors", strings.id(), {hsize_t(errors.size())});
+  write_strings(set.id(), errors.size(), 0, errors);
+}
 
 void OutputFile::write_timings(const metrics::RunReport& report) {
   const hid_t f = file_.id();
@@ -287,18 +345,30 @@ void OutputFile::write_timings(const metrics::RunReport& report) {
   set_attr(g, "images_per_s", fmt::format("{}", report.images_per_s()));
 }
 
+std::uint64_t OutputFile::pending_rows() const {
+  std::uint64_t pending = 0;
+  for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
+    const auto status = read_status(begin, std::min(kStatusBlock, count_ - begin));
+    pending += std::uint64_t(std::count(status.begin(), status.end(), kPending));
+  }
+  return pending;
+}
+
 void OutputFile::finish() {
   checkpoint();
+  if (const auto pending = pending_rows())
+    throw StoreError(fmt::format("{} of {} rows of {} were never written: it stays incomplete (--resume finishes it)",
+                                 pending, count_, path_));
   set_attr(file_.id(), "complete", std::int64_t{1});
   check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
+  data_.sync(path_);
   images_.reset();
   status_.reset();
   errors_.reset();
   orig_shape_.reset();
   paths_.reset();
   file_.reset();
-  std::error_code ec;
-  std::filesystem::remove(journal_path(path_), ec);
+  journal_.remove();
 }
 
 std::vector<std::uint8_t> OutputFile::read_status(std::uint64_t begin, std::uint64_t count) const {

@@ -3,17 +3,21 @@
 //
 // Resume design: every dataset is created at its final size when the run starts (/status
 // filled with 255 = pending). Rows are written as units arrive, in any order; every few
-// seconds the file is flushed (H5Fflush) and only then are the units written since the last
-// flush appended to a journal beside the file (OUT.journal) and fsync'd. --resume trusts
-// only the journal: a unit is done when its line is there. `complete` = 1 is set last.
+// seconds the file is flushed (H5Fflush) and synced to disk (fsync), and only then are the
+// units written since the last checkpoint appended to a journal beside the file
+// (OUT.journal, self-checking records: store/journal.hpp) and synced. --resume trusts only
+// the journal: a unit is done when its record is there. `complete` = 1 is set last, and
+// only when no row of /status is pending. A failed sync is a StoreError (the run's exit 2).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "metrics/report.hpp"
 #include "store/h5.hpp"
+#include "store/journal.hpp"
 
 namespace imgshard::store {
 
@@ -26,22 +30,27 @@ struct OutputSpec {
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
 };
 
+// A string dataset of N rows, e.g. a CSV column stored as /meta/NAME.
+struct StringColumn {
+  std::string name;
+  const std::vector<std::string>* values = nullptr;
+};
+
 // What rank 0 knows of every image before any pixel.
 struct Catalog {
   const std::vector<std::string>& paths;
   const std::vector<std::int32_t>& labels;
   const std::vector<std::string>& label_names;
-};
-
-// A half-open run of image indices [begin, begin + count).
-struct IndexRange {
-  std::uint64_t begin = 0;
-  std::uint64_t count = 0;
+  std::vector<std::string> inputs = {};            // /inputs: the INPUT arguments as given
+  std::span<const std::int32_t> input_index = {};  // /input_index per image; empty: all from input 0
+  std::vector<StringColumn> meta = {};             // /meta/NAME, one row per image
 };
 
 class OutputFile {
  public:
-  // Creates (or truncates) `path` with every dataset at its final size; removes a stale journal.
+  // Creates `path` with every dataset at its final size; removes a stale journal. An existing
+  // file at `path` is unlinked first, never truncated in place (a reader of it keeps its
+  // view): callers decide before whether it may go (--force).
   static OutputFile create(const std::string& path, const OutputSpec& spec, const Catalog& catalog);
   // Opens an existing output for --resume; throws StoreError when it cannot be read.
   static OutputFile reopen(const std::string& path);
@@ -49,13 +58,13 @@ class OutputFile {
   static bool is_complete(const std::string& path);
 
   // What --resume needs to know of an existing output, read without modifying it;
-  // nullopt when it is no readable imgshard file.
+  // nullopt when it is no readable imgshard file, with the reason in `why`.
   struct State {
     std::string fingerprint;
     bool complete = false;
     std::uint64_t count = 0;
   };
-  static std::optional<State> read_state(const std::string& path);
+  static std::optional<State> read_state(const std::string& path, std::string* why = nullptr);
 
   std::string fingerprint() const;
   bool complete() const;
@@ -68,13 +77,19 @@ class OutputFile {
   void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                   const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                   const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes = {});
-  // Flushes the file, then journals every range written since the last checkpoint.
+  // Flushes the file and syncs it to disk, then journals (and syncs) every range written
+  // since the last checkpoint. Throws StoreError when any of it fails.
   void checkpoint();
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
   void write_timings(const metrics::RunReport& report);
-  // Marks the file complete, closes it and drops the journal.
+  // /input_errors: the folders this run could not list, "path: reason" (replaced each run).
+  void write_input_errors(const std::vector<std::string>& errors);
+  // Marks the file complete, closes it and drops the journal. Throws StoreError, leaving the
+  // file incomplete, while any row of /status is still pending.
   void finish();
+  // How many rows of /status are still pending (255).
+  std::uint64_t pending_rows() const;
 
   // Reading back, for the summary.
   std::vector<std::uint8_t> read_status(std::uint64_t begin, std::uint64_t count) const;
@@ -85,17 +100,39 @@ class OutputFile {
   OutputFile& operator=(OutputFile&&) = default;
 
  private:
+  // A read-only descriptor of the output, kept to fsync its data (fsync acts on the file,
+  // whichever descriptor asks).
+  class SyncDescriptor {
+   public:
+    SyncDescriptor() = default;
+    explicit SyncDescriptor(const std::string& path);
+    SyncDescriptor(SyncDescriptor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    SyncDescriptor& operator=(SyncDescriptor&& o) noexcept {
+      std::swap(fd_, o.fd_);
+      return *this;
+    }
+    ~SyncDescriptor();
+    void sync(const std::string& path) const;  // throws StoreError
+
+   private:
+    int fd_ = -1;
+  };
+
   OutputFile() = default;
+  void write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
+                              const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
+                              const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes);
   void open_datasets();
+  void open_journal();
 
   std::string path_;
   std::uint64_t count_ = 0;
   std::vector<hsize_t> image_dims_;  // full: [N, ...]
   bool float32_ = false;
   Handle file_, images_, status_, errors_, orig_shape_, paths_;
+  Journal journal_;
+  SyncDescriptor data_;
   std::vector<IndexRange> unjournaled_;
 };
-
-std::string journal_path(const std::string& output_path);
 
 }  // namespace imgshard::store

@@ -85,12 +85,6 @@ class Bombs(unittest.TestCase):
             self.assertLess(kb, RSS_LIMIT_KB, f"peak RSS {kb} kB per rank: {self.rss}")
         print(f"\n  peak RSS per rank with every bomb: {[kb // 1024 for kb in self.rss]} MB", end=" ")
 
-    def test_bombs_cost_no_decode_time(self):
-        with h5py.File(self.out, "r") as f:
-            names = list(f["timings/phase_names"].asstr()[:])
-            decode = f["timings/phase_seconds"][:, names.index("decode")]
-        self.assertLess(float(decode.sum()), 5.0, "a bomb was decoded")
-
     def test_png_30000x30000(self):
         self.check("png_30000.png")
         self.check("png_header_only.png")
@@ -100,6 +94,7 @@ class Bombs(unittest.TestCase):
         self.check("jpeg_30000.jpg")
         self.check("jpeg_progressive_20000.jpg")
         self.check("jpeg_65500.jpg")
+        self.check("jpeg_30000_then_1000mb.jpg")
 
     def test_webp(self):
         self.check("webp_vp8x.webp")
@@ -118,6 +113,8 @@ class Bombs(unittest.TestCase):
     def test_pnm(self):
         self.check("pgm.pgm")
         self.check("ppm_comment.ppm")
+        self.check("ppm_hash_ends_number.ppm")
+        self.check("ppm_vtab_formfeed.ppm")
         self.check("pam.ppm")
 
     def test_png_bomb_alone(self):

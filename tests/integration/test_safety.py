@@ -1,0 +1,336 @@
+"""Nothing already on disk is lost, one run per output, and no failure of one image or of the
+disk crashes the run: each defect of the hardening review, reproduced through the real binary
+under mpirun and read back with h5py."""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+import h5py
+
+from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpirun, popen_in_session,
+                     wait_for_line)
+
+ARGS = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def imgshard_lines(stderr):
+    """imgshard's own lines (mpirun adds banners of its own)."""
+    return [line for line in stderr.splitlines() if line.startswith("imgshard:")]
+
+
+class WithReference(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.dir = cls.tmp.__enter__()
+        cls.reference = os.path.join(cls.dir, "reference.h5")
+        r = mpirun([SAMPLE, "-o", cls.reference, *ARGS], np_=2)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.__exit__(None, None, None)
+
+    def out(self, name):
+        path = os.path.join(self.dir, name)
+        for p in (path, path + ".journal", path + ".lock"):
+            if os.path.exists(p):
+                os.remove(p)
+        return path
+
+    def interrupted_file(self, name, point="unit:2"):
+        """An output whose run was SIGKILLed (the whole session, as a node loss) at `point`."""
+        out = self.out(name)
+        proc = popen_in_session([SAMPLE, "-o", out, *ARGS], extra_env={"IMGSHARD_TEST_STALL": point})
+        wait_for_line(proc, f"test stall at {point}")
+        kill_session(proc)
+        return out
+
+
+class ResumeLeavesWhatIsNotItsOwnAlone(WithReference):
+    def assert_refused_untouched(self, out, before, *needles):
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        lines = imgshard_lines(r.stderr)
+        self.assertEqual(len(lines), 1, r.stderr)
+        for needle in needles:
+            self.assertIn(needle, lines[0])
+        self.assertEqual(digest(out), before, "--resume changed a file that is not its own")
+        self.assertFalse(os.path.exists(out + ".journal"))
+        self.assertFalse(os.path.exists(out + ".lock"), "the run lock outlived the run")
+
+    def test_text_file_named_like_the_output(self):
+        out = self.out("notes.h5")
+        with open(out, "w") as f:
+            f.write("precious notes, not an HDF5 file\n")
+        self.assert_refused_untouched(out, digest(out), "cannot be opened as an imgshard output", "left as it is")
+
+    def test_another_programs_hdf5_file(self):
+        out = self.out("theirs.h5")
+        with h5py.File(out, "w") as f:
+            f["x"] = list(range(10))
+            f.attrs["owner"] = "someone else"
+        self.assert_refused_untouched(out, digest(out), "not an imgshard output")
+
+    def test_partial_output_held_open_by_a_reader_is_left_then_resumed(self):
+        out = self.interrupted_file("held.h5")
+        before = digest(out)
+        with open(out + ".journal", "rb") as f:
+            journal = f.read()
+        with h5py.File(out, "r"):
+            r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("left as it is", r.stderr)
+        self.assertEqual(digest(out), before)
+        with open(out + ".journal", "rb") as f:
+            self.assertEqual(f.read(), journal, "the journal of the partial run was lost")
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("already done", r.stderr)
+        assert_same_file(self, self.reference, out)
+
+
+class OneRunPerOutput(WithReference):
+    def test_second_run_is_refused_before_it_touches_anything(self):
+        out = self.out("busy.h5")
+        proc = popen_in_session([SAMPLE, "-o", out, *ARGS], extra_env={"IMGSHARD_TEST_STALL": "created"})
+        try:
+            wait_for_line(proc, "test stall at created")
+            before = digest(out)
+            for extra in ([], ["--force"], ["--resume"]):
+                with self.subTest(extra=extra):
+                    r = mpirun([SAMPLE, "-o", out, *ARGS, *extra], np_=1)
+                    self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                    self.assertIn("another imgshard run is writing", r.stderr)
+                    self.assertIn(f"pid ", r.stderr)
+                    self.assertEqual(digest(out), before)
+            proc.send_signal(signal.SIGUSR1)
+            proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 4)
+        finally:
+            if proc.poll() is None:
+                kill_session(proc)
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        assert_same_file(self, self.reference, out)
+
+
+class JournalThatWasCutShort(WithReference):
+    def test_torn_last_record_then_resume_gives_the_clean_file(self):
+        out = self.interrupted_file("torn.h5", "unit:3")
+        journal = out + ".journal"
+        size = os.path.getsize(journal)
+        self.assertGreater(size, 12, "the interrupted run journaled nothing")
+        os.truncate(journal, size - 6)  # a kill or a full disk in the middle of the last record
+        with open(journal, "a") as f:
+            f.write("1")  # and a stray fragment that a glued-on record would turn into a range
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        assert_same_file(self, self.reference, out)
+        with h5py.File(out, "r") as f:
+            self.assertNotIn(255, f["status"][:].tolist())
+
+
+class FullDisk(unittest.TestCase):
+    """The output on a 1 MiB tmpfs: the run ends with exit 2 and one clear line, and once
+    there is room, --resume finishes it to the file an uninterrupted run writes."""
+
+    def test_full_disk_is_exit_2_then_resume_finishes(self):
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        args = ["-p", "resize=224:224", "--chunk", "2", "--checkpoint-seconds", "0"]
+        with TempDir() as d:
+            reference = os.path.join(d, "reference.h5")
+            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            disk = os.path.join(d, "disk")
+            os.mkdir(disk)
+            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk]).returncode != 0:
+                self.skipTest("cannot mount a tmpfs here")
+            try:
+                out = os.path.join(disk, "out.h5")
+                r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
+                self.assertEqual(len(fatal), 1, r.stderr)
+                self.assertIn("is full", fatal[0])
+                self.assertNotIn("terminate called", r.stderr)
+                subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
+                r = mpirun([SAMPLE, "-o", out, *args, "--resume"], np_=2)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                assert_same_file(self, reference, out)
+            finally:
+                subprocess.run(["umount", disk], check=False)
+
+
+class HugeFiles(unittest.TestCase):
+    def make_input(self, d):
+        src = os.path.join(d, "in")
+        shutil.copytree(os.path.join(SAMPLE, "fruit"), src)
+        return src, sorted(os.listdir(src))[0]
+
+    def test_file_over_max_file_bytes_is_its_own_failure_never_read(self):
+        with TempDir() as d:
+            src, first = self.make_input(d)
+            huge = os.path.join(src, "huge.jpg")
+            shutil.copy(os.path.join(src, first), huge)
+            try:
+                os.truncate(huge, 10 << 40)  # 10 TiB, sparse: what `truncate -s 10T` makes
+            except OSError as e:
+                self.skipTest(f"this file system has no 10 TiB sparse files: {e}")
+            out = os.path.join(d, "out.h5")
+            for extra in ([], ["--resume"]):
+                r = mpirun([src, "-o", out, "-p", "resize=16:16", *extra], np_=2, threads=2)
+                self.assertIn(r.returncode, (3,) if not extra else (0,), r.stdout + r.stderr)
+            with h5py.File(out, "r") as f:
+                paths = list(f["paths"].asstr()[:])
+                i = paths.index("huge.jpg")
+                self.assertEqual(f["status"][i], 7)
+                self.assertIn("over --max-file-bytes 1073741824", f["errors"].asstr()[i])
+                self.assertEqual(sorted(f["status"][:].tolist()).count(0), len(paths) - 1)
+                self.assertEqual(f.attrs["complete"], 1)
+
+    def test_out_of_memory_for_one_image_is_its_status(self):
+        with TempDir() as d:
+            src, first = self.make_input(d)
+            big = os.path.join(src, "big.jpg")
+            shutil.copy(os.path.join(src, first), big)
+            os.truncate(big, 3 << 30)  # a real JPEG, then 3 GiB of zeros (sparse)
+            out = os.path.join(d, "out.h5")
+            # A singleton under a 2 GB address-space limit: reading the file whole cannot succeed.
+            r = subprocess.run(["prlimit", "--as=2000000000", IMGSHARD, src, "-o", out, "-p", "resize=16:16",
+                                "--max-file-bytes", str(8 << 30), "--progress", "none", "--threads", "2"],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            with h5py.File(out, "r") as f:
+                i = list(f["paths"].asstr()[:]).index("big.jpg")
+                self.assertEqual(f["status"][i], 7)
+                self.assertIn("out of memory", f["errors"].asstr()[i])
+
+
+class UnreadableFolder(unittest.TestCase):
+    """As a user who cannot list one folder (root can list anything, so the run drops to nobody)."""
+
+    def test_unreadable_folder_is_reported_and_the_rest_written(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run as another user")
+        with TempDir() as d:
+            os.chmod(d, 0o777)
+            src = os.path.join(d, "in")
+            shutil.copytree(SAMPLE, src)
+            for dirpath, dirnames, filenames in os.walk(src):
+                os.chmod(dirpath, 0o755)
+                for name in filenames:
+                    os.chmod(os.path.join(dirpath, name), 0o644)
+            hidden = os.path.join(src, "animals")
+            n_hidden = len(os.listdir(hidden))
+            os.chmod(hidden, 0)
+            out = os.path.join(d, "out.h5")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("OMPI_ALLOW")}
+            env.update(HOME=d, TMPDIR=d)
+            r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                "mpirun", "-np", "2", "--bind-to", "none", "--oversubscribe", IMGSHARD, src,
+                                "-o", out, "-p", "resize=16:16", "--progress", "none", "--threads", "1"],
+                               capture_output=True, text=True, timeout=300, env=env)
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertIn(f"{hidden}: cannot list directory: Permission denied", r.stderr)
+            with h5py.File(out, "r") as f:
+                errors = list(f["input_errors"].asstr()[:])
+                self.assertEqual(len(errors), 1, errors)
+                self.assertIn(hidden, errors[0])
+                self.assertEqual(f["status"].shape[0], 17 - n_hidden)
+                self.assertEqual(f["status"][:].tolist(), [0] * (17 - n_hidden))
+                self.assertEqual(f.attrs["complete"], 1)
+
+
+class NamesThatAreNotUtf8(unittest.TestCase):
+    def test_paths_read_back_as_str_with_the_bytes_escaped(self):
+        with TempDir() as d:
+            src = os.path.join(d, "in")
+            os.mkdir(src)
+            fruit = os.path.join(SAMPLE, "fruit")
+            first, second = sorted(os.listdir(fruit))[:2]
+            shutil.copy(os.path.join(fruit, first), os.path.join(os.fsencode(src), b"bad\xff name.jpg"))
+            shutil.copy(os.path.join(fruit, second), os.path.join(src, "back\\slash.jpg"))
+            out = os.path.join(d, "out.h5")
+            r = mpirun([src, "-o", out, "-p", "resize=16:16"], np_=2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with h5py.File(out, "r") as f:
+                paths = list(f["paths"].asstr()[()])  # raised UnicodeDecodeError before
+            self.assertEqual(sorted(paths), sorted(["bad\\xff name.jpg", "back\\\\slash.jpg"]))
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rank_pids(mpirun_pid):
+    """{rank: pid} of the ranks mpirun started (its children that carry a world rank)."""
+    pids = {}
+    with open(f"/proc/{mpirun_pid}/task/{mpirun_pid}/children") as f:
+        children = f.read().split()
+    for pid in children:
+        try:
+            env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        for item in env:
+            if item.startswith(b"OMPI_COMM_WORLD_RANK="):
+                pids[int(item.split(b"=")[1])] = int(pid)
+    return pids
+
+
+class WaitingRanksSleep(unittest.TestCase):
+    def test_worker_uses_no_cpu_while_rank_0_discovers(self):
+        with TempDir() as d:
+            out = os.path.join(d, "out.h5")
+            proc = popen_in_session([SAMPLE, "-o", out, *ARGS], extra_env={"IMGSHARD_TEST_STALL": "discovered"})
+            try:
+                wait_for_line(proc, "test stall at discovered")
+                worker = rank_pids(proc.pid)[1]
+                before, t0 = cpu_seconds(worker), time.monotonic()
+                time.sleep(3)  # rank 0 "discovers" (stalls) meanwhile; the worker waits for it
+                used, wall = cpu_seconds(worker) - before, time.monotonic() - t0
+                print(f"\n  worker CPU while waiting: {used:.2f} s in {wall:.1f} s", end=" ")
+                # A spinning wait takes a core (~3 s here); a sleeping one a few ms.
+                self.assertLess(used, 0.2 * wall, f"the waiting worker used {used:.2f} s of CPU in {wall:.1f} s")
+                proc.send_signal(signal.SIGUSR1)
+                proc.communicate(timeout=120)
+                self.assertEqual(proc.returncode, 4)
+            finally:
+                if proc.poll() is None:
+                    kill_session(proc)
+
+
+class DefaultThreads(unittest.TestCase):
+    def test_unbound_ranks_share_the_node(self):
+        with TempDir() as d:
+            out, report = os.path.join(d, "out.h5"), os.path.join(d, "report.json")
+            env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+            env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+            r = subprocess.run(["mpirun", "-np", "2", "--bind-to", "none", "--oversubscribe", IMGSHARD, SAMPLE,
+                                "-o", out, "-p", "resize=16:16", "--progress", "none", "--report", report],
+                               capture_output=True, text=True, timeout=300, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            cpus = len(os.sched_getaffinity(0))
+            expected = max(1, cpus // 2)
+            with open(report) as f:
+                threads = [rank["threads"] for rank in json.load(f)["ranks"]]
+            self.assertEqual(threads, [expected, expected], f"{cpus} CPUs shared by 2 ranks")
+            self.assertIn(f"x {expected} thread(s) ({cpus} CPU(s) / 2 rank(s) on this node)", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
