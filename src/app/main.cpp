@@ -7,6 +7,7 @@
 #include "app/options.hpp"
 #include "app/root.hpp"
 #include "app/signals.hpp"
+#include "app/test_hooks.hpp"
 #include "dist/world.hpp"
 #include "pipeline/batch.hpp"
 
@@ -14,6 +15,7 @@ using namespace imgshard;
 
 int main(int argc, char** argv) {
   dist::World world(argc, argv);
+  app::note_rank_process(world);  // test hook: IMGSHARD_TEST_PIDFILE
   metrics::PhaseTimers timers;
 
   app::Options options;
