@@ -11,7 +11,7 @@ It is the counterpart of `imgshard -p resize=224:224`.
 --imagenet: the usual torchvision-style preprocessing, by hand: resize the shorter
 side to 256 (INTER_AREA), centre crop 224 x 224, /255, (x - mean) / std, transpose
 to CHW, float32. The counterpart of
-`imgshard -p resize=256:256:mode=crop,crop=224:224,normalize=mean=0.485/0.456/0.406:std=0.229/0.224/0.225,layout=chw`.
+`imgshard -p shorter=256,crop=224:224,normalize=mean=0.485/0.456/0.406:std=0.229/0.224/0.225,layout=chw`.
 
 INPUT: directories (all jpg/jpeg/png/... below, sorted), image files, or @list.txt
 (one path a line, relative to the list's folder).

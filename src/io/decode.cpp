@@ -99,6 +99,7 @@ struct Decoder::Jpeg {
   std::string warning;     // the first warning, or the truncation once there is one
   std::string failure;     // the error that stopped libjpeg
   std::vector<std::uint8_t> cmyk_row;
+  std::vector<std::uint8_t> strip;  // rows handed to a RowSink
 
   Jpeg() {
     info.err = jpeg_std_error(&errors.base);
@@ -139,11 +140,12 @@ struct Decoder::Jpeg {
   }
 
   ImageStatus decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options, const ShrinkLimit* shrink,
-                     DecodedImage& out, std::string& error);
+                     DecodedImage& out, std::string& error, RowSink* sink);
+  void read_rows(RowSink& sink);
 };
 
 ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                                  const ShrinkLimit* shrink, DecodedImage& out, std::string& error) {
+                                  const ShrinkLimit* shrink, DecodedImage& out, std::string& error, RowSink* sink) {
   fail_on = options.fail_on;
   warned = truncated = too_many_scans = false;
   warning.clear();
@@ -198,8 +200,16 @@ ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const Dec
     }
   }
   jpeg_start_decompress(&info);
-  out.rgb.create(int(info.output_height), int(info.output_width), CV_8UC3);
   if (cmyk) cmyk_row.resize(std::size_t(info.output_width) * 4);
+  out.streamed = sink && orientation == 1 && sink->begin({int(info.output_width), int(info.output_height)});
+  if (out.streamed) {
+    read_rows(*sink);
+    out.width = int(w);
+    out.height = int(h);
+    out.channels = info.num_components;
+    return ImageStatus::ok;
+  }
+  out.rgb.create(int(info.output_height), int(info.output_width), CV_8UC3);
   while (info.output_scanline < info.output_height) {
     if (cmyk) {
       JSAMPROW row = cmyk_row.data();
@@ -220,6 +230,28 @@ ImageStatus Decoder::Jpeg::decode(std::span<const std::uint8_t> bytes, const Dec
   out.height = int(swapped ? w : h);
   out.channels = info.num_components;
   return ImageStatus::ok;
+}
+
+// The rows into a strip of one iMCU row (16 rows for 4:2:0), each handed to the sink.
+void Decoder::Jpeg::read_rows(RowSink& sink) {
+  constexpr int kStripRows = 16;
+  const std::size_t width = info.output_width;
+  const std::size_t stride = width * 3 + RowSink::kRowPadding;
+  strip.resize(stride * kStripRows);
+  JSAMPROW rows[kStripRows];
+  for (int i = 0; i < kStripRows; ++i) rows[i] = strip.data() + stride * std::size_t(i);
+  while (info.output_scanline < info.output_height) {
+    if (info.out_color_space == JCS_CMYK) {
+      JSAMPROW row = cmyk_row.data();
+      jpeg_read_scanlines(&info, &row, 1);
+      cmyk_to_rgb(cmyk_row.data(), rows[0], int(width));
+      sink.row(rows[0]);
+    } else {
+      const JDIMENSION got = jpeg_read_scanlines(&info, rows, kStripRows);
+      for (JDIMENSION i = 0; i < got; ++i) sink.row(rows[i]);
+    }
+  }
+  jpeg_finish_decompress(&info);
 }
 
 namespace {
@@ -296,13 +328,14 @@ Decoder::Decoder() : jpeg_(std::make_unique<Jpeg>()) {}
 Decoder::~Decoder() = default;
 
 ImageStatus Decoder::decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                            const ShrinkLimit* shrink, DecodedImage& out, std::string& error) {
+                            const ShrinkLimit* shrink, DecodedImage& out, std::string& error, RowSink* sink) {
   // A failed image has no shape: nothing of the previous image this thread decoded may leak
   // into /orig_shape (it would depend on the schedule).
   out.height = out.width = out.channels = 0;
+  out.streamed = false;
   const Format format = sniff_format(bytes);
   try {
-    if (format == Format::jpeg) return jpeg_->decode(bytes, options, shrink, out, error);
+    if (format == Format::jpeg) return jpeg_->decode(bytes, options, shrink, out, error, sink);
     return decode_other(format, bytes, options, out, error);
   } catch (const std::exception& e) {
     // Out of memory for one image (cv::Mat, libjpeg's buffers) fails that image, not the run.

@@ -30,6 +30,21 @@ using ShrinkLimit = std::function<cv::Size(cv::Size)>;
 struct DecodedImage {
   cv::Mat rgb;  // CV_8UC3, RGB; reused between images to spare allocations
   int height = 0, width = 0, channels = 0;  // of the source as stored (after EXIF orientation)
+  bool streamed = false;  // the rows went to a RowSink: `rgb` is not filled
+};
+
+// Takes a JPEG's rows as they are decoded, in place of a full-size image: the decoder then
+// works through a strip of rows that stays in cache (measured: tests/bench/strip_decode).
+// Offered only when the rows come out in their final order (EXIF orientation 1). After a
+// failed decode, whatever the sink received is to be thrown away.
+class RowSink {
+ public:
+  static constexpr int kRowPadding = 16;  // readable bytes after each row's last pixel
+  virtual ~RowSink() = default;
+  // The decoded size (after any DCT scaling) is known: true to take the rows.
+  virtual bool begin(cv::Size size) = 0;
+  // The next row, top to bottom: width RGB pixels, then kRowPadding readable bytes.
+  virtual void row(const std::uint8_t* rgb) = 0;
 };
 
 // One decoder per thread: it keeps its libjpeg state and buffers between images.
@@ -41,8 +56,9 @@ class Decoder {
   Decoder& operator=(const Decoder&) = delete;
 
   // On failure returns the status and sets `error` to a one-line reason; `out` is then unspecified.
+  // With a `sink`, a JPEG's rows may go to it instead of into out.rgb (out.streamed).
   ImageStatus decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options,
-                     const ShrinkLimit* shrink, DecodedImage& out, std::string& error);
+                     const ShrinkLimit* shrink, DecodedImage& out, std::string& error, RowSink* sink = nullptr);
 
  private:
   struct Jpeg;

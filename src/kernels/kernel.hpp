@@ -76,6 +76,17 @@ class ArgValues {
   std::map<std::string, std::string> values_;
 };
 
+// A step fed its input one row at a time, top to bottom (by a decoder, as it decodes).
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  // The next row: width * channels values, followed by at least kRowPadding readable bytes.
+  virtual void push(const void* row) = 0;
+  // After the last row: completes the output.
+  virtual void finish() = 0;
+  static constexpr int kRowPadding = 16;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -97,6 +108,14 @@ class Kernel {
   // as the first geometric step of a pipeline, can be given instead of `source` without
   // changing its output size. Returning `source` forbids any shrink.
   virtual cv::Size min_source_size(cv::Size source) const { return source; }
+
+  // For a first step fed by the decoder row by row, so that no full-size image is made: a
+  // stream that, given the rows of a continuous image of `source` size and `type`, leaves in
+  // `out` what apply() would (bit for bit). nullptr when this step needs the whole image.
+  // `out` must outlive the stream.
+  virtual std::unique_ptr<RowStream> stream(cv::Size /*source*/, int /*type*/, cv::Mat& /*out*/) const {
+    return nullptr;
+  }
 };
 
 struct KernelSpec {

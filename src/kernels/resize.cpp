@@ -43,11 +43,11 @@ class Resize final : public Kernel {
     const cv::Size scaled = scaled_size(in.size());
     switch (mode_) {
       case Mode::stretch:
-        cv::resize(in, out, size_, 0, 0, interp_);
+        resample(in, out, size_, interp_);
         return;
       case Mode::crop: {
         cv::Mat full;
-        cv::resize(in, full, scaled, 0, 0, interp_);
+        resample(in, full, scaled, interp_);
         const cv::Rect roi((scaled.width - size_.width) / 2, (scaled.height - size_.height) / 2, size_.width,
                            size_.height);
         full(roi).copyTo(out);
@@ -59,13 +59,37 @@ class Resize final : public Kernel {
         const cv::Rect roi((size_.width - scaled.width) / 2, (size_.height - scaled.height) / 2, scaled.width,
                            scaled.height);
         cv::Mat target = out(roi);
-        cv::resize(in, target, scaled, 0, 0, interp_);
+        resample(in, target, scaled, interp_);
         return;
       }
     }
   }
 
   cv::Size min_source_size(cv::Size source) const override { return scaled_size(source); }
+
+  // The same three modes, the resampler fed row by row.
+  std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
+    const cv::Size scaled = scaled_size(source);
+    switch (mode_) {
+      case Mode::stretch:
+        return ResampleStream::into(out, source, type, size_, interp_);
+      case Mode::crop:
+        return ResampleStream::into_own({}, source, type, scaled, interp_, [this, &out](const cv::Mat& full) {
+          const cv::Rect roi((full.cols - size_.width) / 2, (full.rows - size_.height) / 2, size_.width,
+                             size_.height);
+          full(roi).copyTo(out);
+        });
+      case Mode::pad: {
+        if (!area_resampler_handles(source, scaled, type) || interp_ != cv::INTER_AREA) return nullptr;
+        out.create(size_, type);
+        out.setTo(cv::Scalar::all(fill_));
+        const cv::Rect roi((size_.width - scaled.width) / 2, (size_.height - scaled.height) / 2, scaled.width,
+                           scaled.height);
+        return ResampleStream::into_own(out(roi), source, type, scaled, interp_);
+      }
+    }
+    return nullptr;
+  }
 
  private:
   cv::Size size_;

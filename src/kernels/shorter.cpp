@@ -36,7 +36,11 @@ class Shorter final : public Kernel {
     return out;
   }
 
-  void apply(const cv::Mat& in, cv::Mat& out) const override { cv::resize(in, out, target(in.size()), 0, 0, interp_); }
+  void apply(const cv::Mat& in, cv::Mat& out) const override { resample(in, out, target(in.size()), interp_); }
+
+  std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
+    return ResampleStream::into(out, source, type, target(source), interp_);
+  }
 
  private:
   int side_;

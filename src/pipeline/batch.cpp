@@ -73,6 +73,32 @@ struct ThreadState {
   io::Decoder decoder;
   io::DecodedImage decoded;
   cv::Mat out, scratch;
+  cv::Mat first;  // the first step's output, when the decoder fed it row by row
+};
+
+// The decoder's rows go straight into the pipeline's first step where that step takes them
+// (an INTER_AREA resize or shorter): no full-size image is made, and each row is resampled
+// while it is still in cache (tests/bench/strip_decode measured this faster than decoding
+// the whole image first). The first step's time then counts as decoding.
+class FirstStepSink final : public io::RowSink {
+ public:
+  static_assert(io::RowSink::kRowPadding >= kernels::RowStream::kRowPadding);
+  FirstStepSink(const Pipeline& pipeline, cv::Mat& first) : pipeline_(pipeline), first_(first) {}
+  bool begin(cv::Size size) override {
+    stream_ = pipeline_.stream_first(size, first_);
+    return stream_ != nullptr;
+  }
+  void row(const std::uint8_t* rgb) override { stream_->push(rgb); }
+  // After a streamed decode that succeeded: completes the first step's output.
+  void finish() {
+    auto stream = std::move(stream_);
+    stream->finish();
+  }
+
+ private:
+  const Pipeline& pipeline_;
+  cv::Mat& first_;
+  std::unique_ptr<kernels::RowStream> stream_;
 };
 
 // Dynamic schedule: the biggest files first (longest processing time first), so that a
@@ -138,6 +164,9 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   {
     thread_local ThreadState state;
     double read_s = 0, decode_s = 0, kernels_s = 0, write_s = 0;
+    // A one-step pipeline's stream writes its output in place; a longer one's, the input of step 2.
+    const bool one_step = pipeline_.steps().size() == 1;
+    FirstStepSink sink(pipeline_, one_step ? state.out : state.first);
     const auto process_image = [&](std::size_t i) {
       auto t0 = metrics::Clock::now();
       std::string error;
@@ -148,7 +177,8 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
       read_s += std::chrono::duration<double>(t1 - t0).count();
       if (status == io::ImageStatus::ok) {
         bytes_read += state.bytes.size();
-        status = state.decoder.decode(state.bytes, decode_, &shrink_, state.decoded, error);
+        status = state.decoder.decode(state.bytes, decode_, &shrink_, state.decoded, error,
+                                      tile_images ? nullptr : &sink);
         auto t2 = metrics::Clock::now();
         decode_s += std::chrono::duration<double>(t2 - t1).count();
         if (status != io::ImageStatus::too_large) {
@@ -158,10 +188,14 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
         }
         if (status == io::ImageStatus::ok) {
           try {
-            if (tile_images)
+            if (state.decoded.streamed) {
+              sink.finish();
+              if (!one_step) pipeline_.run_after_first(state.first, state.out, state.scratch);
+            } else if (tile_images) {
               run_tiled(pipeline_, state.decoded.rgb, state.out, state.scratch, tiling);
-            else
+            } else {
               pipeline_.run(state.decoded.rgb, state.out, state.scratch);
+            }
             std::memcpy(result.pixels.data() + i * row_bytes_, state.out.data, row_bytes_);
           } catch (const std::exception& e) {
             status = io::ImageStatus::kernel_failed;

@@ -97,18 +97,30 @@ cv::Size Pipeline::min_source_size(cv::Size source) const {
   return steps_.empty() ? source : steps_.front().kernel->min_source_size(source);
 }
 
-void Pipeline::run(const cv::Mat& rgb, cv::Mat& out, cv::Mat& scratch) const {
+void Pipeline::run(const cv::Mat& rgb, cv::Mat& out, cv::Mat& scratch) const { run_from(0, rgb, out, scratch); }
+
+std::unique_ptr<kernels::RowStream> Pipeline::stream_first(cv::Size source, cv::Mat& first) const {
+  return steps_.empty() ? nullptr : steps_.front().kernel->stream(source, CV_8UC3, first);
+}
+
+void Pipeline::run_after_first(const cv::Mat& first, cv::Mat& out, cv::Mat& scratch) const {
+  run_from(1, first, out, scratch);
+}
+
+void Pipeline::run_from(std::size_t first_step, const cv::Mat& in_image, cv::Mat& out, cv::Mat& scratch) const {
   // Ping-pong between `out` and `scratch` so that no step writes into its own input.
-  const cv::Mat* in = &rgb;
+  const cv::Mat* in = &in_image;
   cv::Mat* buffers[2] = {&out, &scratch};
   // Start so that the last step writes into `out`.
-  int next = steps_.size() % 2 == 1 ? 0 : 1;
-  for (const Step& step : steps_) {
+  const std::size_t count = steps_.size() - std::min(first_step, steps_.size());
+  int next = count % 2 == 1 ? 0 : 1;
+  for (std::size_t i = first_step; i < steps_.size(); ++i) {
     cv::Mat* target = buffers[next];
-    step.kernel->apply(*in, *target);
+    steps_[i].kernel->apply(*in, *target);
     in = target;
     next ^= 1;
   }
+  if (count == 0) in_image.copyTo(out);
   if (!out.isContinuous()) out = out.clone();
 }
 

@@ -38,7 +38,16 @@ class Pipeline {
   // in `out` (continuous). Throws KernelError when a step cannot take this image.
   void run(const cv::Mat& rgb, cv::Mat& out, cv::Mat& scratch) const;
 
+  // For a decoder that hands over rows: the first step fed row by row (see Kernel::stream),
+  // its output left in `first` once finished, or nullptr when it needs the whole image.
+  std::unique_ptr<kernels::RowStream> stream_first(cv::Size source, cv::Mat& first) const;
+  // The steps after the first, on the first step's output: with stream_first, the same
+  // result as run() on the whole image.
+  void run_after_first(const cv::Mat& first, cv::Mat& out, cv::Mat& scratch) const;
+
  private:
+  void run_from(std::size_t first_step, const cv::Mat& in, cv::Mat& out, cv::Mat& scratch) const;
+
   std::vector<Step> steps_;
   std::string canonical_;
   ImageShape output_;

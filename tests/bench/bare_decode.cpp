@@ -1,12 +1,13 @@
-// bare_decode: the speed limit for imgshard's default pipeline on this machine.
+// bare_decode: the speed limits for imgshard's default pipeline on this machine.
 //
-// A bare loop, with nothing of imgshard in it: read every file, decode it with TurboJPEG
-// (tjDecompress2 to TJPF_RGB, default flags, as imgshard's exact decode), resize it to
-// 224x224 with cv::resize(INTER_AREA), and throw the pixels away. OpenMP parallel for over
-// the files (schedule dynamic, one file at a time), one TurboJPEG handle and one set of
-// buffers per thread, OpenCV's own threading off.
+// A bare loop, with nothing of imgshard's I/O, scheduling or output in it: read every file,
+// decode it with TurboJPEG (tjDecompress2 to TJPF_RGB, default flags, as imgshard's exact
+// decode), resize it to 224x224 with INTER_AREA, and throw the pixels away. OpenMP
+// parallel for over the files (schedule dynamic, one file at a time), one TurboJPEG handle
+// and one set of buffers per thread, OpenCV's own threading off.
 //
-//   bare_decode [--threads N] [--scale auto|1|2|4|8] [--size WxH] [--repeat K] INPUT...
+//   bare_decode [--threads N] [--scale auto|1|2|4|8] [--size WxH] [--resize opencv|area|none]
+//               [--repeat K] INPUT...
 //
 // INPUT: directories (walked recursively, links followed, sorted), image files, or
 // @list.txt (one path a line, relative to the list's folder).
@@ -14,12 +15,15 @@
 // --scale auto: the smallest DCT scaling factor among 1/2, 1/4, 1/8 that still leaves both
 //   sides >= the target size (TJSCALED rounds up), else 1/1: the limit for `--decode fast`.
 // --scale 2|4|8: always decode at 1/2, 1/4 or 1/8 (the output may then be upscaled).
+// --resize opencv (default): cv::resize(INTER_AREA); area: imgshard's INTER_AREA resampler
+//   (kernels/area_resample, bit-identical); none: no resize at all, read + decode only, the
+//   physical limit of any pipeline that decodes every pixel.
 // Files TurboJPEG cannot parse (PNG, ...) go through cv::imdecode.
 //
 // Prints a human-readable summary on stderr and, as the last line on stdout, one JSON
-// object: images, ok, failed, threads, scale, seconds (wall time of the loop: reading,
-// decoding and resizing; listing the inputs excluded), images_per_s, the thread-seconds
-// spent in each phase, and a checksum of the outputs.
+// object: images, ok, failed, threads, scale, resize, seconds (wall time of the loop:
+// reading, decoding and resizing; listing the inputs excluded), images_per_s, the
+// thread-seconds spent in each phase, and a checksum of the outputs.
 // With --repeat K the loop runs K times and the JSON reports the median run.
 
 #include <turbojpeg.h>
@@ -41,6 +45,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "kernels/area_resample.hpp"
 
 namespace fs = std::filesystem;
 
@@ -143,8 +149,10 @@ struct RunResult {
   ThreadStats total;
 };
 
+enum class Resize { opencv, area, none };
+
 RunResult run_once(const std::vector<std::string>& files, int threads, int scale_denom,
-                   int target_w, int target_h) {
+                   int target_w, int target_h, Resize resize) {
   std::vector<ThreadStats> stats(static_cast<size_t>(threads));
   const long n = static_cast<long>(files.size());
   const auto t0 = Clock::now();
@@ -193,9 +201,16 @@ RunResult run_once(const std::vector<std::string>& files, int threads, int scale
       st.decode_s += seconds_since(t);
       st.decoded_mpix += static_cast<double>(img.total()) / 1e6;
 
-      t = Clock::now();
-      cv::resize(img, out, cv::Size(target_w, target_h), 0, 0, cv::INTER_AREA);
-      st.resize_s += seconds_since(t);
+      if (resize == Resize::none) {
+        out = img;
+      } else {
+        t = Clock::now();
+        if (resize == Resize::area)
+          imgshard::kernels::resize_area(img, out, cv::Size(target_w, target_h));
+        else
+          cv::resize(img, out, cv::Size(target_w, target_h), 0, 0, cv::INTER_AREA);
+        st.resize_s += seconds_since(t);
+      }
 
       st.checksum += out.data[0] + out.data[out.total() * 3 / 2] + out.data[out.total() * 3 - 1];
       ++st.ok;
@@ -219,13 +234,15 @@ RunResult run_once(const std::vector<std::string>& files, int threads, int scale
 
 [[noreturn]] void usage(int code) {
   (code == 0 ? std::cout : std::cerr)
-      << "usage: bare_decode [--threads N] [--scale auto|1|2|4|8] [--size WxH] [--repeat K] INPUT...\n"
-         "  Reads, decodes (TurboJPEG to RGB) and resizes (cv::resize INTER_AREA) every image,\n"
+      << "usage: bare_decode [--threads N] [--scale auto|1|2|4|8] [--size WxH] [--resize opencv|area|none]\n"
+         "                   [--repeat K] INPUT...\n"
+         "  Reads, decodes (TurboJPEG to RGB) and resizes (INTER_AREA) every image,\n"
          "  writes nothing, prints images/s. INPUT: directory, image file or @list.txt.\n"
          "  --threads N   OpenMP threads (default: omp_get_max_threads())\n"
          "  --scale S     1: full-size decode (default); auto: smallest DCT scale 1/2, 1/4, 1/8\n"
          "                that keeps both sides >= the target; 2|4|8: always 1/S\n"
          "  --size WxH    target size (default 224x224)\n"
+         "  --resize R    opencv: cv::resize (default); area: imgshard's resampler; none: decode only\n"
          "  --repeat K    run the loop K times, report the median (default 1)\n";
   std::exit(code);
 }
@@ -237,6 +254,7 @@ int main(int argc, char** argv) {
   int scale_denom = 1;  // 0 = auto
   int target_w = 224, target_h = 224;
   int repeat = 1;
+  Resize resize = Resize::opencv;
   std::vector<std::string> inputs;
 
   for (int i = 1; i < argc; ++i) {
@@ -261,6 +279,12 @@ int main(int argc, char** argv) {
       const std::string v = value();
       if (std::sscanf(v.c_str(), "%dx%d", &target_w, &target_h) != 2 || target_w < 1 || target_h < 1)
         usage(1);
+    } else if (a == "--resize") {
+      const std::string v = value();
+      if (v == "opencv") resize = Resize::opencv;
+      else if (v == "area") resize = Resize::area;
+      else if (v == "none") resize = Resize::none;
+      else usage(1);
     } else if (a == "--repeat") {
       repeat = std::atoi(value().c_str());
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
@@ -281,7 +305,7 @@ int main(int argc, char** argv) {
 
   std::vector<RunResult> runs;
   for (int r = 0; r < repeat; ++r) {
-    runs.push_back(run_once(files, threads, scale_denom, target_w, target_h));
+    runs.push_back(run_once(files, threads, scale_denom, target_w, target_h, resize));
     if (repeat > 1)
       std::fprintf(stderr, "bare_decode: run %d: %.3f s, %.1f images/s\n", r + 1, runs.back().seconds,
                    static_cast<double>(files.size()) / runs.back().seconds);
@@ -291,22 +315,23 @@ int main(int argc, char** argv) {
   const RunResult& m = runs[runs.size() / 2];
   const double n = static_cast<double>(files.size());
   const std::string scale = scale_denom == 0 ? "auto" : "1/" + std::to_string(scale_denom);
+  const char* resize_name = resize == Resize::none ? "none" : resize == Resize::area ? "area" : "opencv";
 
   std::fprintf(stderr,
                "bare_decode: %zu images (%ld ok, %ld failed, %ld at a reduced scale), %d threads, "
-               "scale %s: %.3f s, %.1f images/s\n"
+               "scale %s, resize %s: %.3f s, %.1f images/s\n"
                "bare_decode: thread-seconds: read %.3f, decode %.3f, resize %.3f; %.2f MP decoded "
                "per image\n",
                files.size(), m.total.ok, m.total.failed, m.total.scaled, threads, scale.c_str(),
-               m.seconds, n / m.seconds, m.total.read_s, m.total.decode_s, m.total.resize_s,
+               resize_name, m.seconds, n / m.seconds, m.total.read_s, m.total.decode_s, m.total.resize_s,
                m.total.ok ? m.total.decoded_mpix / static_cast<double>(m.total.ok) : 0.0);
   std::printf(
       "{\"tool\": \"bare_decode\", \"images\": %zu, \"ok\": %ld, \"failed\": %ld, \"scaled\": %ld, "
-      "\"threads\": %d, \"scale\": \"%s\", \"width\": %d, \"height\": %d, \"repeat\": %d, "
+      "\"threads\": %d, \"scale\": \"%s\", \"resize\": \"%s\", \"width\": %d, \"height\": %d, \"repeat\": %d, "
       "\"seconds\": %.6f, \"images_per_s\": %.3f, \"read_thread_s\": %.6f, "
       "\"decode_thread_s\": %.6f, \"resize_thread_s\": %.6f, \"decoded_mpix\": %.3f, "
       "\"checksum\": %llu}\n",
-      files.size(), m.total.ok, m.total.failed, m.total.scaled, threads, scale.c_str(), target_w,
+      files.size(), m.total.ok, m.total.failed, m.total.scaled, threads, scale.c_str(), resize_name, target_w,
       target_h, repeat, m.seconds, n / m.seconds, m.total.read_s, m.total.decode_s,
       m.total.resize_s, m.total.decoded_mpix, static_cast<unsigned long long>(m.total.checksum));
   return m.total.failed == 0 ? 0 : 3;
