@@ -192,6 +192,12 @@ def processed(report: dict) -> int:
     return int(report.get("processed", report.get("images", 0)) or 0)
 
 
+def nodes(report: dict) -> int:
+    """Hosts the run's ranks ran on: the distinct per-rank "host" names (1 if unknown)."""
+    hosts = {str(r.get("host", "")) for r in report.get("ranks") or [] if r.get("host")}
+    return max(1, len(hosts))
+
+
 def summarize_report(report: dict) -> dict:
     """Flat per-run metrics: phase means over ranks, rank 0's phases, totals."""
     ranks = report.get("ranks") or []
@@ -204,6 +210,7 @@ def summarize_report(report: dict) -> dict:
         "units": sum(int(r.get("units", 0) or 0) for r in ranks),
         "bytes_read": sum(int(r.get("bytes_read", 0) or 0) for r in ranks),
         "bytes_sent": sum(int(r.get("bytes_sent", 0) or 0) for r in ranks),
+        "nodes": nodes(report),
     }
     r0 = rank0(report)
     for ph in PHASES:

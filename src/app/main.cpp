@@ -7,6 +7,7 @@
 #include "app/options.hpp"
 #include "app/root.hpp"
 #include "app/signals.hpp"
+#include "app/test_hooks.hpp"
 #include "dist/world.hpp"
 #include "pipeline/batch.hpp"
 
@@ -14,6 +15,7 @@ using namespace imgshard;
 
 int main(int argc, char** argv) {
   dist::World world(argc, argv);
+  app::note_rank_process(world);  // test hook: IMGSHARD_TEST_PIDFILE
   metrics::PhaseTimers timers;
 
   app::Options options;
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   }
 
   const int local_ranks = world.local_size();  // collective: every rank, before any exit below
+  world.shares_node_with_root();               // learnt now, while every rank is here
   const pipeline::ThreadChoice choice = options.threads > 0 ? pipeline::ThreadChoice{options.threads, "--threads"}
                                                              : pipeline::default_threads(local_ranks);
   const int threads = choice.threads;
@@ -37,7 +40,7 @@ int main(int argc, char** argv) {
                                      {.threads = threads, .dynamic = options.schedule == "dynamic", .gzip_level = options.gzip_level});
 
   const int code = world.is_root() ? app::run_as_root(world, options, *pipeline, runner, choice, timers)
-                                    : app::run_as_worker(world, runner, threads, timers);
+                                    : app::run_as_worker(world, options, runner, threads, timers);
   world.barrier();  // workers wait for rank 0's last writes asleep, not spinning in MPI_Finalize
   return code;
 }

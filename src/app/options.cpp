@@ -1,5 +1,7 @@
 #include "app/options.hpp"
 
+#include <map>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -16,12 +18,12 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.footer("Exit codes: 0 all written, 1 usage error, 2 fatal error, 3 some images failed, 4 interrupted "
              "(--resume continues).");
   bool list_kernels = false, kernels_markdown = false;
-  std::string labels = "dirname", progress = "auto";
+  std::string labels = "auto", progress = "auto";
 
   // An option given twice takes its last value, so scripts can append overrides.
   cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cli.set_version_flag("--version", std::string("imgshard ") + kVersion);
-  cli.add_option("INPUT", o.inputs, "directories (walked recursively), image files, or @list.txt")
+  cli.add_option("INPUT", o.inputs, "directories (walked recursively), image files, @list.txt, @FILE.csv, .zip or .tar")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cli.add_option("-o,--output", o.output, "the HDF5 file to write");
   cli.add_option("-p,--pipeline", o.pipeline, "kernels, e.g. resize=256:256:mode=crop,crop=224:224 (see --list-kernels)")
@@ -37,9 +39,15 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
       ->check(CLI::IsMember({"static", "dynamic"}))
       ->capture_default_str();
   cli.add_option("--chunk", o.chunk, "images per work unit")->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  cli.add_option("--labels", labels, "dirname: class from the parent folder's name; none")
-      ->check(CLI::IsMember({"dirname", "none"}))
+  cli.add_option("--labels", labels,
+                 "auto: a CSV manifest's label column where there is one, else dirname; dirname: class from the "
+                 "parent folder's name; none")
+      ->check(CLI::IsMember({"auto", "dirname", "none"}))
       ->capture_default_str();
+  cli.add_option("--csv-path", o.csv.path, "the @FILE.csv column with the image paths")->capture_default_str();
+  auto* csv_label = cli.add_option("--csv-label", o.csv.label, "the @FILE.csv column with the labels")->capture_default_str();
+  cli.add_option("--csv-root", o.csv_root,
+                 "the folder, or .zip/.tar archive, that @FILE.csv paths are relative to (default: the CSV's folder)");
   cli.add_option("--compress", o.compress, "none, gzip or gzip=LEVEL (0-9) for /images")->capture_default_str();
   cli.add_flag("--resume", o.resume, "finish an interrupted run of the same inputs and pipeline");
   cli.add_flag("--force", o.force, "overwrite an existing output");
@@ -59,6 +67,11 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
+  cli.add_option("--writer", o.writer,
+                 "ranks: every rank writes the rows it computed into OUT (uncompressed /images); root: rank 0 "
+                 "writes every row (for file systems without consistent writes from many hosts)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Writer>{{"ranks", Writer::ranks}, {"root", Writer::root}}))
+      ->default_str("ranks");
   cli.add_option("--progress", progress, "auto (bar on a terminal, else log lines), bar, log, none")
       ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
       ->capture_default_str();
@@ -82,7 +95,7 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
     if (print) fmt::print("{}", list_kernels ? kernels::list_kernels_text() : kernels::kernels_markdown_table());
     return kExitOk;
   }
-  if (o.inputs.empty()) return usage_error("no INPUT given (directories, image files or @list.txt)");
+  if (o.inputs.empty()) return usage_error("no INPUT given (directories, image files, @list.txt, @FILE.csv, .zip or .tar)");
   if (o.output.empty()) return usage_error("no output given: -o OUT.h5");
   if (o.resume && o.force) return usage_error("--resume and --force exclude each other");
 
@@ -95,7 +108,10 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   } else {
     return usage_error(fmt::format("--compress must be none, gzip or gzip=0..9, got '{}'", o.compress));
   }
-  o.labels = labels == "none" ? io::LabelMode::none : io::LabelMode::dirname;
+  o.labels = labels == "none"      ? io::LabelMode::none
+             : labels == "dirname" ? io::LabelMode::dirname
+                                   : io::LabelMode::automatic;
+  o.csv.label_required = csv_label->count() > 0;
   o.fail_on = o.fail_on_name == "truncated" ? io::FailOn::truncated
               : o.fail_on_name == "error"   ? io::FailOn::error
                                             : io::FailOn::warning;

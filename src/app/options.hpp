@@ -9,6 +9,9 @@
 
 namespace imgshard::app {
 
+// Who writes the rows of /images: every rank its own (default), or rank 0 all of them.
+enum class Writer { ranks, root };
+
 struct Options {
   std::vector<std::string> inputs;
   std::string output;
@@ -17,7 +20,9 @@ struct Options {
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
   std::string schedule = "dynamic";
   int chunk = 64;
-  io::LabelMode labels = io::LabelMode::dirname;
+  io::LabelMode labels = io::LabelMode::automatic;
+  io::ManifestColumns csv;  // --csv-path, --csv-label
+  std::string csv_root;     // --csv-root
   int gzip_level = -1;  // -1: none
   std::string compress = "none";
   bool resume = false;
@@ -28,6 +33,7 @@ struct Options {
   io::FailOn fail_on = io::FailOn::warning;
   std::string fail_on_name = "warning";
   std::string report;
+  Writer writer = Writer::ranks;
   double checkpoint_seconds = 2.0;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
@@ -35,6 +41,7 @@ struct Options {
     return {.max_pixels = max_pixels, .max_file_bytes = max_file_bytes, .fail_on = fail_on,
             .shrink_on_load = decode == "fast"};
   }
+  io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };
 
 // Parses the command line (every rank does, identically). Returns kContinue, or the exit

@@ -22,6 +22,7 @@
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
 #include "store/output_file.hpp"
+#include "store/row_writer.hpp"
 #include "store/run_lock.hpp"
 #include "store/writer_thread.hpp"
 
@@ -89,6 +90,10 @@ std::string now_iso8601() {
   return text;
 }
 
+// What --resume compares. Paths (and their order) stand for folders, files and lists, as in
+// earlier versions, so their files still resume; a run with a CSV manifest or an archive adds
+// what only those carry: every CSV cell (labels, metadata), each member's locator (a changed
+// archive moves members or changes their CRCs) and the inputs themselves.
 std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
@@ -97,11 +102,26 @@ std::string fingerprint_of(const Options& o, const pipeline::Pipeline& p, const 
   f.add(std::to_string(o.max_pixels));
   // Only a limit other than the default enters, so files of earlier versions still resume.
   if (o.max_file_bytes != io::kDefaultMaxFileBytes) f.add("max_file_bytes=" + std::to_string(o.max_file_bytes));
-  f.add(o.labels == io::LabelMode::dirname ? "dirname" : "none");
+  f.add(c.label_source);  // "dirname" or "none" as in earlier versions; "csv" is new
   f.add(std::to_string(o.gzip_level));
   for (const auto& image : c.images) {
     f.add(image.path);
     f.add(image.relative);
+  }
+  const bool datasets = std::any_of(c.inputs.begin(), c.inputs.end(), [](const std::string& input) {
+    return io::is_manifest_input(input) || io::archive_type(input) != io::ArchiveType::none;
+  });
+  if (!datasets) return f.hex();
+  for (const auto& input : c.inputs) f.add(input);
+  for (const auto& image : c.images) {
+    const auto& m = image.member;
+    f.add(fmt::format("{} {} {} {} {} {}", image.input, int(m.kind), m.crc32, m.offset, m.stored_size, m.size));
+  }
+  for (auto label : c.labels) f.add(std::to_string(label));
+  for (const auto& name : c.label_names) f.add(name);
+  for (const auto& column : c.meta) {
+    f.add(column.name);
+    for (const auto& value : column.values) f.add(value);
   }
   return f.hex();
 }
@@ -126,7 +146,7 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
                             {"schedule", o.schedule},
                             {"fail_on", o.fail_on_name},
                             {"compress", o.compress},
-                            {"labels", o.labels == io::LabelMode::dirname ? "dirname" : "none"},
+                            {"labels", c.label_source},
                             {"fingerprint", fingerprint}};
   spec.int_attributes = {{"chunk", o.chunk},
                          {"max_pixels", std::int64_t(o.max_pixels)},
@@ -139,6 +159,19 @@ std::vector<std::string> relative_paths(const io::Collection& c) {
   paths.reserve(c.images.size());
   for (const auto& image : c.images) paths.push_back(image.relative);
   return paths;
+}
+
+std::vector<std::int32_t> input_indices(const io::Collection& c) {
+  std::vector<std::int32_t> index;
+  index.reserve(c.images.size());
+  for (const auto& image : c.images) index.push_back(image.input);
+  return index;
+}
+
+std::vector<store::StringColumn> meta_columns(const io::Collection& c) {
+  std::vector<store::StringColumn> columns;
+  for (const auto& column : c.meta) columns.push_back({column.name, &column.values});
+  return columns;
 }
 
 // Journaled ranges as sorted, merged unit spans.
@@ -172,7 +205,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   job.lock.emplace(o.output);
   {
     auto t = timers.scope(Phase::discover);
-    job.collection = io::discover(o.inputs, o.labels);
+    job.collection = io::discover(o.inputs, o.discover_options());
   }
   for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
@@ -225,8 +258,10 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   if (!job.file) {
     const auto paths = relative_paths(job.collection);
+    const auto input_index = input_indices(job.collection);
     job.file = store::OutputFile::create(o.output, output_spec(o, p, job.collection, fingerprint),
-                                         {paths, job.collection.labels, job.collection.label_names});
+                                         {paths, job.collection.labels, job.collection.label_names,
+                                          job.collection.inputs, input_index, meta_columns(job.collection)});
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
@@ -290,9 +325,19 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
 
   const std::uint64_t total = job.collection.images.size();
   store::OutputFile& file = *job.file;
-  fmt::print(stderr, "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}\n",
+  // Every rank writes its own rows when it can: uncompressed /images, whose place in the file
+  // is fixed (compressed chunks have sizes nobody knows in advance: rank 0 stores those).
+  const auto placement = o.writer == Writer::ranks ? file.row_placement() : std::nullopt;
+  std::vector<std::uint64_t> shared = placement ? std::vector<std::uint64_t>{placement->offset, placement->row_bytes}
+                                                : std::vector<std::uint64_t>{0, 0};
+  world.share_from_root(shared);
+  std::optional<store::RowWriter> rows;
+  if (placement) rows.emplace(o.output, *placement);
+  fmt::print(stderr,
+             "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}, {}\n",
              kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
-             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk);
+             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk,
+             placement ? "every rank writes its rows" : "rank 0 writes every row");
 
   metrics::Progress progress(o.progress, total, job.skipped);
   std::uint64_t done = 0, failed = 0, units_written = 0;
@@ -304,9 +349,16 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   ResultPool pool(kResultBuffers);
   store::WriterThread writer;  // after the pool: its destructor drains jobs that use the pool
   const auto write_job = [&](pipeline::UnitResult& r) {
-    return [&file, &pool, &last_checkpoint, &o, &r] {
+    return [&file, &rows, &pool, &last_checkpoint, &o, &r] {
       try {
-        file.write_rows(r.begin, r.count, r.pixels.data(), r.status, r.errors, r.orig_shape, r.chunk_bytes);
+        const std::uint8_t* pixels = r.pixels.data();
+        if (r.rows_written) {
+          pixels = nullptr;  // a worker wrote them (and made them durable)
+        } else if (rows) {
+          rows->write(r.begin, r.count, pixels);  // rank 0's own rows: synced at the checkpoint
+          pixels = nullptr;
+        }
+        file.write_rows(r.begin, r.count, pixels, r.status, r.errors, r.orig_shape, r.chunk_bytes);
         if (metrics::seconds_since(last_checkpoint) >= o.checkpoint_seconds) {
           file.checkpoint();
           last_checkpoint = metrics::Clock::now();
@@ -323,13 +375,18 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.make_unit = [&](const dist::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
     unit.paths.reserve(span.count);
-    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i)
-      unit.paths.push_back(job.collection.images[i].path);
+    const auto& images = job.collection.images;
+    for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.paths.push_back(images[i].path);
+    // Archive members travel with their locators; a unit of plain files carries none.
+    const auto first = images.begin() + std::ptrdiff_t(span.begin);
+    if (std::any_of(first, first + std::ptrdiff_t(span.count), [](const auto& im) { return im.member.in_archive(); }))
+      for (std::uint64_t i = span.begin; i < span.begin + span.count; ++i) unit.members.push_back(images[i].member);
     return unit;
   };
   hooks.acquire = [&]() -> pipeline::UnitResult& { return pool.acquire(); };
   hooks.submit = [&](pipeline::UnitResult& r) {
     if (writer.failed()) writer.drain();  // rethrows the write error: fatal
+    if (!r.rows_written) timers.counts.bytes_written += r.payload_bytes(runner.row_bytes());
     done += r.count;
     const auto bad = std::count_if(r.status.begin(), r.status.end(), [](std::uint8_t s) { return s != 0; });
     failed += std::uint64_t(bad);
@@ -411,10 +468,33 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   return report.failed || !job.collection.input_errors.empty() ? kExitSomeFailed : kExitOk;
 }
 
-int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers) {
+int run_as_worker(dist::World& world, const Options& o, const pipeline::BatchRunner& runner, int threads,
+                  metrics::PhaseTimers& timers) {
   const int code = world.agree_on_exit_code(kContinue);
   if (code != kContinue) return code;
-  dist::run_worker(world, runner, stop_requested, timers, {world.rank(), world.host(), threads, {}, 0.0, {}});
+  std::vector<std::uint64_t> shared;
+  world.share_from_root(shared);  // {offset, row bytes} of /images rows, or {0, 0}: rank 0 writes
+  // On rank 0's node, its checkpoint fsync makes our rows durable with its own (one page
+  // cache); on another node only our own sync does, before the unit is reported.
+  const bool sync_each_unit = !world.shares_node_with_root();
+  try {
+    std::optional<store::RowWriter> rows;
+    std::function<void(pipeline::UnitResult&)> write_rows;
+    if (shared.size() == 2 && shared[1] != 0) {
+      rows.emplace(o.output, store::RowPlacement{shared[0], shared[1]});
+      write_rows = [&](pipeline::UnitResult& r) {
+        rows->write(r.begin, r.count, r.pixels.data());
+        if (sync_each_unit) rows->sync();
+        r.rows_written = true;
+        timers.counts.bytes_written += r.count * shared[1];
+      };
+    }
+    dist::run_worker(world, runner, stop_requested, write_rows, timers,
+                     {world.rank(), world.host(), threads, {}, 0.0, {}});
+  } catch (const store::StoreError& e) {
+    fmt::print(stderr, "\nimgshard: fatal: rank {}: {}\n", world.rank(), e.what());
+    world.abort(kExitFatal);
+  }
   return kExitOk;  // rank 0's exit code is the run's
 }
 

@@ -11,6 +11,7 @@ int run_as_root(dist::World& world, const Options& options, const pipeline::Pipe
                 const pipeline::BatchRunner& runner, const pipeline::ThreadChoice& threads,
                 metrics::PhaseTimers& timers);
 
-int run_as_worker(dist::World& world, const pipeline::BatchRunner& runner, int threads, metrics::PhaseTimers& timers);
+int run_as_worker(dist::World& world, const Options& options, const pipeline::BatchRunner& runner, int threads,
+                  metrics::PhaseTimers& timers);
 
 }  // namespace imgshard::app

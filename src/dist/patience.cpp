@@ -46,6 +46,12 @@ void broadcast_patiently(boost::mpi::communicator& comm, int& value) {
   complete_patiently(request);
 }
 
+void broadcast_patiently(boost::mpi::communicator& comm, std::uint64_t* values, int count) {
+  MPI_Request request;
+  MPI_Ibcast(values, count, MPI_UINT64_T, 0, MPI_Comm(comm), &request);
+  complete_patiently(request);
+}
+
 void barrier_patiently(boost::mpi::communicator& comm) {
   MPI_Request request;
   MPI_Ibarrier(MPI_Comm(comm), &request);

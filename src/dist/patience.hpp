@@ -4,6 +4,7 @@
 // the last units, would each spin a CPU at 100% that the others could use. These poll with
 // a back-off instead: sleeps from 20 us growing to 2 ms, so a wait costs a few wake-ups a
 // millisecond at first and at most 2 ms of added latency per message (a unit takes 100s of ms).
+#include <cstdint>
 #include <optional>
 
 #include <boost/mpi/communicator.hpp>
@@ -28,6 +29,7 @@ boost::mpi::status probe_patiently(boost::mpi::communicator& comm, int source, i
 void wait_patiently(boost::mpi::request& request);
 // MPI_Bcast of one int from rank 0 and MPI_Barrier, without spinning (non-blocking collectives).
 void broadcast_patiently(boost::mpi::communicator& comm, int& value);
+void broadcast_patiently(boost::mpi::communicator& comm, std::uint64_t* values, int count);
 void barrier_patiently(boost::mpi::communicator& comm);
 
 }  // namespace imgshard::dist

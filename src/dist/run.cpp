@@ -18,20 +18,25 @@
 namespace boost::serialization {
 
 template <class Archive>
+void serialize(Archive& ar, imgshard::io::MemberLocator& m, unsigned) {
+  ar & m.kind & m.has_crc & m.method & m.crc32 & m.offset & m.stored_size & m.size;
+}
+
+template <class Archive>
 void serialize(Archive& ar, imgshard::pipeline::WorkUnit& u, unsigned) {
-  ar & u.id & u.begin & u.paths;
+  ar & u.id & u.begin & u.paths & u.members;
 }
 
 // A result travels as this header plus the pixels as a raw byte message.
 template <class Archive>
 void serialize(Archive& ar, imgshard::pipeline::UnitResult& r, unsigned) {
-  ar & r.id & r.begin & r.count & r.status & r.errors & r.orig_shape & r.bytes_read & r.chunk_bytes;
+  ar & r.id & r.begin & r.count & r.status & r.errors & r.orig_shape & r.bytes_read & r.chunk_bytes & r.rows_written;
 }
 
 template <class Archive>
 void serialize(Archive& ar, imgshard::metrics::RankReport& r, unsigned) {
   ar & r.rank & r.host & r.threads & r.counts.images & r.counts.units & r.counts.bytes_read & r.counts.bytes_sent &
-      r.wall_seconds & r.phases;
+      r.counts.bytes_received & r.counts.bytes_written & r.wall_seconds & r.phases;
 }
 
 }  // namespace boost::serialization
@@ -61,6 +66,12 @@ void finish_report(metrics::RankReport& self, const metrics::PhaseTimers& timers
 struct Outgoing {
   pipeline::UnitResult result;
   mpi::request header, pixels;
+  bool pixels_sent = false;  // no pixel message when the rows went into the file here
+
+  void wait() {
+    wait_patiently(header);
+    if (pixels_sent) wait_patiently(pixels);
+  }
 };
 
 }  // namespace
@@ -112,8 +123,14 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
     {
       auto t = timers.scope(Phase::receive);
       comm.recv(source, kResult, *incoming);
-      incoming->pixels.resize(incoming->payload_bytes(runner.row_bytes()));
-      comm.recv(source, kPixels, incoming->pixels.data(), message_count(incoming->pixels.size()));
+      timers.counts.bytes_received += incoming->header_bytes();
+      if (incoming->rows_written) {
+        incoming->pixels.clear();  // its rank wrote them into the file itself
+      } else {
+        incoming->pixels.resize(incoming->payload_bytes(runner.row_bytes()));
+        comm.recv(source, kPixels, incoming->pixels.data(), message_count(incoming->pixels.size()));
+        timers.counts.bytes_received += incoming->pixels.size();
+      }
     }
     --in_flight[std::size_t(source)];
     --total_in_flight;
@@ -176,7 +193,8 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
 }
 
 void run_worker(World& world, const pipeline::BatchRunner& runner, const std::function<bool()>& stop_requested,
-                metrics::PhaseTimers& timers, metrics::RankReport self) {
+                const std::function<void(pipeline::UnitResult&)>& write_rows, metrics::PhaseTimers& timers,
+                metrics::RankReport self) {
   mpi::communicator& comm = world.impl().comm;
   std::deque<Outgoing> sending;  // at most kUnitsInFlight results on the wire
   std::vector<Outgoing> spare;
@@ -205,16 +223,23 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
       spare.pop_back();
     }
     runner.run(unit, out.result, timers);
+    if (write_rows) {
+      auto t = timers.scope(Phase::write);
+      write_rows(out.result);  // durable before rank 0 hears of it
+    }
     {
       auto t = timers.scope(Phase::send);
       sending.push_back(std::move(out));
       Outgoing& o = sending.back();
       o.header = comm.isend(0, kResult, o.result);
-      o.pixels = comm.isend(0, kPixels, o.result.pixels.data(), message_count(o.result.pixels.size()));
-      timers.counts.bytes_sent += o.result.pixels.size();
+      timers.counts.bytes_sent += o.result.header_bytes();
+      if (!o.result.rows_written) {
+        o.pixels = comm.isend(0, kPixels, o.result.pixels.data(), message_count(o.result.pixels.size()));
+        timers.counts.bytes_sent += o.result.pixels.size();
+      }
+      o.pixels_sent = !o.result.rows_written;
       while (sending.size() > std::size_t(kUnitsInFlight)) {
-        wait_patiently(sending.front().header);
-        wait_patiently(sending.front().pixels);
+        sending.front().wait();
         spare.push_back(std::move(sending.front()));
         sending.pop_front();
       }
@@ -223,8 +248,7 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
   {
     auto t = timers.scope(Phase::send);
     for (auto& o : sending) {
-      wait_patiently(o.header);
-      wait_patiently(o.pixels);
+      o.wait();
     }
   }
   finish_report(self, timers);

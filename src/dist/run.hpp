@@ -40,7 +40,10 @@ RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner&
                     metrics::PhaseTimers& timers, metrics::RankReport self);
 
 // Every other rank: processes the units rank 0 sends until it says stop, then sends its report.
+// With `write_rows`, each unit's rows go into the output file here (it must leave them durable
+// and set rows_written), and only the per-image metadata travels to rank 0.
 void run_worker(World& world, const pipeline::BatchRunner& runner, const std::function<bool()>& stop_requested,
-                metrics::PhaseTimers& timers, metrics::RankReport self);
+                const std::function<void(pipeline::UnitResult&)>& write_rows, metrics::PhaseTimers& timers,
+                metrics::RankReport self);
 
 }  // namespace imgshard::dist

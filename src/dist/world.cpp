@@ -50,13 +50,33 @@ int World::agree_on_exit_code(int root_code) {
 
 void World::barrier() { barrier_patiently(impl_->comm); }
 
-int World::local_size() const {
+void World::Impl::learn_node() {
+  if (node_size > 0) return;
   MPI_Comm node;
-  MPI_Comm_split_type(MPI_Comm(impl_->comm), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  int size = 1;
-  MPI_Comm_size(node, &size);
+  MPI_Comm_split_type(MPI_Comm(comm), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &node_size);
+  // Rank 0's node: the shared communicator that holds world rank 0.
+  int has_root = comm.rank() == 0 ? 1 : 0, any = 0;
+  MPI_Allreduce(&has_root, &any, 1, MPI_INT, MPI_MAX, node);
+  with_root = any != 0;
   MPI_Comm_free(&node);
-  return size;
+}
+
+int World::local_size() const {
+  impl_->learn_node();
+  return impl_->node_size;
+}
+
+bool World::shares_node_with_root() const {
+  impl_->learn_node();
+  return impl_->with_root;
+}
+
+void World::share_from_root(std::vector<std::uint64_t>& values) {
+  int count = int(values.size());
+  broadcast_patiently(impl_->comm, count);
+  values.resize(std::size_t(count));
+  broadcast_patiently(impl_->comm, values.data(), count);
 }
 
 void World::abort(int code) {

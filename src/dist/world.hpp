@@ -1,7 +1,9 @@
 #pragma once
 // Everything MPI lives in dist/: the world of ranks, and how work and results travel.
 #include <memory>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace imgshard::dist {
 
@@ -18,8 +20,12 @@ class World {
   int size() const;
   bool is_root() const { return rank() == 0; }
   std::string host() const;
-  // How many ranks of this job share this rank's node (collective: every rank calls it).
+  // How many ranks of this job share this rank's node, and whether rank 0 is one of them
+  // (collective: every rank calls it, once; the answer is kept).
   int local_size() const;
+  bool shares_node_with_root() const;
+  // Rank 0's `values` on every rank (collective), waiting without spinning.
+  void share_from_root(std::vector<std::uint64_t>& values);
 
   // Rank 0 says whether the run goes on (0) or every rank stops with that exit code.
   // Waiting ranks sleep instead of spinning (dist/patience.hpp), as in barrier().

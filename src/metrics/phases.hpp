@@ -23,7 +23,9 @@ struct RankCounts {
   std::uint64_t images = 0;
   std::uint64_t units = 0;
   std::uint64_t bytes_read = 0;
-  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_sent = 0;      // to other ranks
+  std::uint64_t bytes_received = 0;  // from other ranks
+  std::uint64_t bytes_written = 0;   // of /images rows, into the output file by this rank
 };
 
 // The phase clock of one rank. Not thread-safe: only the rank's main thread scopes phases;

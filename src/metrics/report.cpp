@@ -21,6 +21,8 @@ nlohmann::json to_json(const RunReport& report) {
                      {"units", r.counts.units},
                      {"bytes_read", r.counts.bytes_read},
                      {"bytes_sent", r.counts.bytes_sent},
+                     {"bytes_received", r.counts.bytes_received},
+                     {"bytes_written", r.counts.bytes_written},
                      {"wall_seconds", r.wall_seconds},
                      {"phases", phases}});
   }

@@ -30,6 +30,13 @@ std::uint64_t UnitResult::payload_bytes(std::size_t row_bytes) const {
   return total;
 }
 
+std::uint64_t UnitResult::header_bytes() const {
+  std::uint64_t bytes = 4 * sizeof(std::uint64_t) + status.size() + orig_shape.size() * sizeof(std::int32_t) +
+                        chunk_bytes.size() * sizeof(std::uint32_t);
+  for (const auto& e : errors) bytes += sizeof(std::uint64_t) + e.size();
+  return bytes;
+}
+
 void configure_threads(int threads) {
   cv::setNumThreads(1);
   omp_set_num_threads(threads);
@@ -104,7 +111,10 @@ std::vector<std::uint32_t> processing_order(const WorkUnit& unit, bool dynamic) 
   std::vector<off_t> sizes(order.size(), 0);
   for (std::size_t i = 0; i < order.size(); ++i) {
     struct stat st {};
-    if (::stat(unit.paths[i].c_str(), &st) == 0) sizes[i] = st.st_size;
+    if (const auto* member = unit.member(i))
+      sizes[i] = off_t(member->size);
+    else if (::stat(unit.paths[i].c_str(), &st) == 0)
+      sizes[i] = st.st_size;
   }
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sizes[a] > sizes[b]; });
   return order;
@@ -118,6 +128,7 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   result.id = unit.id;
   result.begin = unit.begin;
   result.count = n;
+  result.rows_written = false;
   // Every row is written below: an image's pixels, or zeros when it failed. No zero-fill of
   // the whole unit first, which would touch every byte twice.
   result.pixels.resize(n * row_bytes_);
@@ -159,7 +170,9 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
     const auto process_image = [&](std::size_t i) {
       auto t0 = metrics::Clock::now();
       std::string error;
-      auto status = io::read_file(unit.paths[i], state.bytes, error, decode_);
+      const auto* member = unit.member(i);
+      auto status = member ? io::read_member(unit.paths[i], *member, state.bytes, error, decode_)
+                           : io::read_file(unit.paths[i], state.bytes, error, decode_);
       auto t1 = metrics::Clock::now();
       read_s += std::chrono::duration<double>(t1 - t0).count();
       if (status == io::ImageStatus::ok) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/archive.hpp"
 #include "io/decode.hpp"
 #include "metrics/phases.hpp"
 #include "pipeline/pipeline.hpp"
@@ -24,7 +25,12 @@ struct Schedule {
 struct WorkUnit {
   std::uint64_t id = 0;
   std::uint64_t begin = 0;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths;             // the file, or the archive holding the member
+  std::vector<io::MemberLocator> members;     // empty, or per image (kind none for plain files)
+
+  const io::MemberLocator* member(std::size_t i) const {
+    return i < members.size() && members[i].in_archive() ? &members[i] : nullptr;
+  }
 };
 
 // What a unit gives back, row by row in index order.
@@ -39,7 +45,11 @@ struct UnitResult {
   std::vector<std::string> errors;         // "" when ok
   std::vector<std::int32_t> orig_shape;    // count x 3: height, width, channels (0s when unknown)
   std::uint64_t bytes_read = 0;
+  bool rows_written = false;               // the rows are in the output file already (written by
+                                           // the rank that made them): `pixels` is not sent
   std::vector<std::vector<std::uint8_t>> chunks;  // scratch for compression, never sent
+
+  std::uint64_t header_bytes() const;  // what the per-image metadata weighs on the wire
 
   std::uint64_t payload_bytes(std::size_t row_bytes) const;  // what `pixels` holds
 };

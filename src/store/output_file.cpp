@@ -51,6 +51,25 @@ void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
 
 constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
 
+// Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
+void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
+  Handle strings = utf8_string_type();
+  Handle inputs = create_dataset(f, "inputs", strings.id(), {hsize_t(catalog.inputs.size())});
+  std::vector<std::string> inputs_text;  // names, reversibly, as /paths
+  for (const auto& input : catalog.inputs) inputs_text.push_back(utf8_text(input, true));
+  write_strings(inputs.id(), inputs_text.size(), 0, inputs_text);
+  Handle index = create_dataset(f, "input_index", H5T_STD_I32LE, {n});  // fill value 0
+  if (!catalog.input_index.empty())
+    check(H5Dwrite(index.id(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, catalog.input_index.data()),
+          "write /input_index");
+  if (catalog.meta.empty()) return;
+  Handle meta = make_group(check(H5Gcreate2(f, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /meta"));
+  for (const auto& column : catalog.meta) {
+    Handle values = create_dataset(meta.id(), column.name, strings.id(), {n});
+    write_strings(values.id(), n, 0, *column.values);
+  }
+}
+
 // Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
 // for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
 template <typename Write>
@@ -84,7 +103,10 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   const hid_t f = out.file_.id();
   const hsize_t n = spec.count;
 
-  // /images: one chunk per image, so that any rank count and order writes the same chunks.
+  // /images uncompressed: one contiguous block allocated now (sparse on disk), so that the
+  // place of row i in the file is known before any pixel exists (offset + i x row bytes):
+  // every rank writes its rows there itself (RowWriter), and later writes change raw data
+  // only. Compressed: one chunk per image, stored by rank 0 as the workers compressed it.
   std::vector<hsize_t> dims{n}, chunk{1};
   for (auto d : spec.image_dims) {
     dims.push_back(d);
@@ -92,11 +114,11 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   }
   out.image_dims_ = dims;
   Handle dcpl = make_plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"));
-  check(H5Pset_chunk(dcpl.id(), int(chunk.size()), chunk.data()), "chunk");
   if (spec.gzip_level >= 0) {
+    check(H5Pset_chunk(dcpl.id(), int(chunk.size()), chunk.data()), "chunk");
     check(H5Pset_deflate(dcpl.id(), unsigned(spec.gzip_level)), "gzip");
   } else {
-    // Uncompressed chunks are placed now (sparse on disk): later writes touch raw data only.
+    check(H5Pset_layout(dcpl.id(), H5D_CONTIGUOUS), "layout");
     check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "allocation time");
     check(H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER), "fill time");
   }
@@ -113,6 +135,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
   Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
   write_strings(names.id(), catalog.label_names.size(), 0, catalog.label_names);
+  write_sources(f, n, catalog);
 
   const std::int32_t zero = 0;
   create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());
@@ -219,6 +242,17 @@ bool OutputFile::complete() const {
 
 std::vector<IndexRange> OutputFile::journaled() const { return journal_.read(count_); }
 
+std::optional<RowPlacement> OutputFile::row_placement() const {
+  const haddr_t offset = H5Dget_offset(images_.id());
+  if (offset == HADDR_UNDEF) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;  // chunked (compressed, or a file of an older imgshard)
+  }
+  std::uint64_t row = float32_ ? 4 : 1;
+  for (std::size_t d = 1; d < image_dims_.size(); ++d) row *= image_dims_[d];
+  return RowPlacement{std::uint64_t(offset), row};
+}
+
 void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                             const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                             const std::vector<std::int32_t>& orig_shape,
@@ -231,7 +265,9 @@ void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count
                                         const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                                         const std::vector<std::int32_t>& orig_shape,
                                         const std::vector<std::uint32_t>& chunk_bytes) {
-  if (!chunk_bytes.empty()) {
+  if (!pixels) {
+    // The rows were written into /images directly (RowWriter), by whichever rank made them.
+  } else if (!chunk_bytes.empty()) {
     static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
     // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
     std::vector<hsize_t> offset(image_dims_.size(), 0);
@@ -301,7 +337,7 @@ void OutputFile::write_timings(const metrics::RunReport& report) {
   write_strings(phase_names.id(), phases, 0, names);
 
   std::vector<double> seconds, wall;
-  std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent;
+  std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent, bytes_received, bytes_written;
   std::vector<std::string> hosts;
   for (const auto& r : report.ranks) {
     seconds.insert(seconds.end(), r.phases.begin(), r.phases.end());
@@ -312,12 +348,15 @@ void OutputFile::write_timings(const metrics::RunReport& report) {
     units.push_back(std::int64_t(r.counts.units));
     bytes_read.push_back(std::int64_t(r.counts.bytes_read));
     bytes_sent.push_back(std::int64_t(r.counts.bytes_sent));
+    bytes_received.push_back(std::int64_t(r.counts.bytes_received));
+    bytes_written.push_back(std::int64_t(r.counts.bytes_written));
     hosts.push_back(r.host);
   }
   write_all(create_dataset(g, "phase_seconds", H5T_IEEE_F64LE, {ranks, phases}).id(), H5T_NATIVE_DOUBLE, seconds);
   write_all(create_dataset(g, "wall_seconds", H5T_IEEE_F64LE, {ranks}).id(), H5T_NATIVE_DOUBLE, wall);
   for (auto& [name, values] : {std::pair{"rank", &rank_ids}, {"threads", &threads}, {"images", &images},
-                               {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent}})
+                               {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent},
+                               {"bytes_received", &bytes_received}, {"bytes_written", &bytes_written}})
     write_all(create_dataset(g, name, H5T_STD_I64LE, {ranks}).id(), H5T_NATIVE_INT64, *values);
   Handle host_set = create_dataset(g, "hosts", strings.id(), {ranks});
   write_strings(host_set.id(), ranks, 0, hosts);

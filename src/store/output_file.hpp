@@ -10,6 +10,7 @@
 // only when no row of /status is pending. A failed sync is a StoreError (the run's exit 2).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,12 @@
 
 namespace imgshard::store {
 
+// Where the rows of an uncompressed /images lie in the file: row i at offset + i x row_bytes.
+struct RowPlacement {
+  std::uint64_t offset = 0;
+  std::uint64_t row_bytes = 0;
+};
+
 struct OutputSpec {
   std::uint64_t count = 0;
   std::vector<std::uint64_t> image_dims;  // one image: [H, W, C] or [C, H, W]
@@ -29,11 +36,20 @@ struct OutputSpec {
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
 };
 
+// A string dataset of N rows, e.g. a CSV column stored as /meta/NAME.
+struct StringColumn {
+  std::string name;
+  const std::vector<std::string>* values = nullptr;
+};
+
 // What rank 0 knows of every image before any pixel.
 struct Catalog {
   const std::vector<std::string>& paths;
   const std::vector<std::int32_t>& labels;
   const std::vector<std::string>& label_names;
+  std::vector<std::string> inputs = {};            // /inputs: the INPUT arguments as given
+  std::span<const std::int32_t> input_index = {};  // /input_index per image; empty: all from input 0
+  std::vector<StringColumn> meta = {};             // /meta/NAME, one row per image
 };
 
 class OutputFile {
@@ -62,8 +78,14 @@ class OutputFile {
   // The ranges the journal says were written and flushed before.
   std::vector<IndexRange> journaled() const;
 
+  // Where rows lie in the file, for RowWriter; nullopt when /images is chunked (compressed),
+  // whose rows only rank 0 stores.
+  std::optional<RowPlacement> row_placement() const;
+
   // `pixels`: count raw rows, or, when `chunk_bytes` is not empty, each row's chunk already
-  // compressed as the dataset's filter would (zlib), back to back: stored as they are.
+  // compressed as the dataset's filter would (zlib), back to back: stored as they are;
+  // nullptr when the rows were already written into the file (RowWriter): then only the
+  // per-image datasets are written here.
   void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
                   const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
                   const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes = {});

@@ -73,21 +73,26 @@ def popen_in_session(args, np_=2, threads=1, extra_env=None):
 
 
 def wait_for_line(proc, text, timeout=120):
-    """Reads proc's stderr until a line contains `text`; returns the lines read."""
-    import select
-    import time
+    """Reads proc's stderr until a line contains `text`; returns the lines read.
+    Plain blocking readline() on a thread of its own, joined with a timeout: select() on the
+    buffered pipe misses a line that arrived in the same read as the one before it (the wait
+    then timed out with the run stalled). The thread stops at the line, so a later
+    proc.communicate() reads the rest alone."""
+    import threading
     lines = []
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 1.0)
-        if ready:
-            line = proc.stderr.readline()
-            if not line:
-                break
+
+    def read():
+        for line in iter(proc.stderr.readline, ""):
             lines.append(line)
             if text in line:
-                return lines
-    raise AssertionError(f"never saw {text!r}; stderr so far: {''.join(lines)}")
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive() or not lines or text not in lines[-1]:
+        raise AssertionError(f"never saw {text!r} within {timeout} s; stderr so far: {''.join(lines)}")
+    return lines
 
 
 def kill_session(proc):

@@ -28,6 +28,9 @@ class StoreTest : public ::testing::Test {
     fs::remove(journal_path(path_));
   }
   OutputFile make(std::uint64_t n) {
+    // The catalog has a row per image: grow the four-image one with more of the same.
+    while (paths_.size() < n) paths_.push_back("more.jpg");
+    labels_.resize(paths_.size(), 0);
     OutputSpec spec;
     spec.count = n;
     spec.image_dims = {2, 3, 1};

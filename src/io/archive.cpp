@@ -1,0 +1,476 @@
+#include "io/archive.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <minizip/unzip.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "io/read.hpp"
+
+namespace imgshard::io {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
+
+constexpr std::string_view kCompressedTarSuffixes[] = {".tar.gz", ".tgz",   ".tar.bz2", ".tbz",     ".tbz2",
+                                                       ".tar.xz", ".txz",   ".tar.zst", ".tzst",    ".tar.lz4",
+                                                       ".tar.lz", ".tar.lzma", ".tlz",  ".tar.z",   ".taz"};
+
+[[noreturn]] void refuse_compressed(const std::string& path, std::string_view compression) {
+  throw ArchiveError(fmt::format(
+      "{}: a {}compressed tarball cannot be read in place (its members have no fixed offsets): decompress it first "
+      "(e.g. gunzip -k, xz -dk, zstd -d) and pass the .tar",
+      path, compression.empty() ? std::string() : std::string(compression) + "-"));
+}
+
+// ---- zip: minizip walks the central directory ------------------------------------------
+
+std::string_view zip_method_name(unsigned method) {
+  switch (method) {
+    case 1: return "shrink";
+    case 6: return "implode";
+    case 9: return "deflate64";
+    case 12: return "bzip2";
+    case 14: return "LZMA";
+    case 93: return "zstd";
+    case 95: return "xz";
+    case 98: return "PPMd";
+    case 99: return "AES";
+    default: return "an unknown method";
+  }
+}
+
+// minizip reads the central directory a few bytes at a time and seeks to each member's
+// local header and back; with its stdio functions every such seek drops the 4 KiB buffer
+// and reads it again. Two read windows instead, each refilled by one pread: one stays on
+// the directory while the other follows the local headers.
+class ZipReader {
+ public:
+  explicit ZipReader(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = std::uint64_t(st.st_size);
+  }
+  ~ZipReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ZipReader(const ZipReader&) = delete;
+  ZipReader& operator=(const ZipReader&) = delete;
+
+  // minizip's I/O callbacks; the stream is this reader.
+  zlib_filefunc64_def functions() {
+    zlib_filefunc64_def f{};
+    f.zopen64_file = [](voidpf self, const void*, int) -> voidpf {
+      return static_cast<ZipReader*>(self)->fd_ >= 0 ? self : nullptr;
+    };
+    f.zread_file = [](voidpf self, voidpf, void* buf, uLong size) -> uLong {
+      return uLong(static_cast<ZipReader*>(self)->read(static_cast<std::uint8_t*>(buf), size));
+    };
+    f.ztell64_file = [](voidpf self, voidpf) -> ZPOS64_T { return static_cast<ZipReader*>(self)->at_; };
+    f.zseek64_file = [](voidpf self, voidpf, ZPOS64_T offset, int origin) -> long {
+      auto* z = static_cast<ZipReader*>(self);
+      z->at_ = (origin == ZLIB_FILEFUNC_SEEK_CUR ? z->at_ : origin == ZLIB_FILEFUNC_SEEK_END ? z->size_ : 0) + offset;
+      return 0;
+    };
+    f.zclose_file = [](voidpf, voidpf) { return 0; };
+    f.zerror_file = [](voidpf self, voidpf) { return static_cast<ZipReader*>(self)->failed_ ? 1 : 0; };
+    f.opaque = this;
+    return f;
+  }
+
+ private:
+  static constexpr std::size_t kMinWindow = 1024, kMaxWindow = 256 * 1024;
+  struct Window {
+    std::uint64_t begin = 0;
+    std::vector<std::uint8_t> bytes;
+    std::uint64_t used = 0;  // for least-recently-used replacement
+  };
+
+  std::size_t read(std::uint8_t* out, std::size_t size) {
+    std::size_t done = 0;
+    while (done < size && at_ < size_) {
+      Window& w = window_for(at_);
+      if (w.bytes.empty()) break;  // read error or end of file
+      const std::size_t n = std::min<std::uint64_t>(size - done, w.begin + w.bytes.size() - at_);
+      std::memcpy(out + done, w.bytes.data() + (at_ - w.begin), n);
+      done += n;
+      at_ += n;
+    }
+    return done;
+  }
+  // A read where a window ends continues it (the directory): that window is refilled with
+  // twice as much, up to kMaxWindow. Any other miss (a local header) refills the least
+  // recently used window with kMinWindow bytes: a header is 30 bytes plus its name.
+  Window& window_for(std::uint64_t at) {
+    ++clock_;
+    for (auto& w : windows_)
+      if (at >= w.begin && at < w.begin + w.bytes.size()) {
+        w.used = clock_;
+        return w;
+      }
+    Window* w = windows_[0].used <= windows_[1].used ? &windows_[0] : &windows_[1];
+    std::size_t size = kMinWindow;
+    for (auto& candidate : windows_)
+      if (!candidate.bytes.empty() && at == candidate.begin + candidate.bytes.size()) {
+        w = &candidate;
+        size = std::min(2 * candidate.bytes.size(), kMaxWindow);
+      }
+    w->begin = at;
+    w->used = clock_;
+    w->bytes.resize(size);
+    ssize_t n;
+    do n = ::pread(fd_, w->bytes.data(), size, off_t(at));
+    while (n < 0 && errno == EINTR);
+    failed_ = failed_ || n < 0;
+    w->bytes.resize(n > 0 ? std::size_t(n) : 0);
+    return *w;
+  }
+
+  int fd_;
+  std::uint64_t size_ = 0, at_ = 0, clock_ = 0;
+  bool failed_ = false;
+  std::array<Window, 2> windows_;
+};
+
+std::vector<ArchiveMember> index_zip(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
+  ZipReader reader(path);
+  zlib_filefunc64_def io = reader.functions();
+  const unzFile zip = unzOpen2_64(path.c_str(), &io);
+  if (!zip)
+    throw ArchiveError(fmt::format("{}: not a zip archive, or its central directory is damaged (unreadable "
+                                   "end-of-central-directory record)",
+                                   path));
+  const std::unique_ptr<void, int (*)(unzFile)> close(zip, unzClose);
+  unz_global_info64 global{};
+  if (unzGetGlobalInfo64(zip, &global) != UNZ_OK)
+    throw ArchiveError(fmt::format("{}: damaged zip central directory", path));
+
+  std::vector<ArchiveMember> members;
+  if (global.number_entry == 0) return members;
+  std::vector<char> name(std::size_t(USHRT_MAX) + 1);
+  std::uint64_t seen = 0;
+  int r = unzGoToFirstFile(zip);
+  for (; r == UNZ_OK; r = unzGoToNextFile(zip)) {
+    ++seen;
+    unz_file_info64 info{};
+    if (unzGetCurrentFileInfo64(zip, &info, name.data(), uLong(name.size()), nullptr, 0, nullptr, 0) != UNZ_OK)
+      break;
+    const std::string_view raw(name.data(), std::min<std::size_t>(info.size_filename, name.size() - 1));
+    const bool unix_host = (info.version >> 8) == 3;
+    const auto mode = mode_t(info.external_fa >> 16);
+    if (raw.ends_with('/') || (unix_host && S_ISDIR(mode))) continue;
+    std::string member = normalize_member_name(raw);
+    if (member.empty() || !wanted(member)) continue;
+
+    MemberLocator m;
+    m.method = std::uint16_t(info.compression_method);
+    m.has_crc = true;
+    m.crc32 = std::uint32_t(info.crc);
+    m.stored_size = info.compressed_size;
+    m.size = info.uncompressed_size;
+    if (unix_host && S_ISLNK(mode)) {
+      m.kind = MemberKind::link;
+    } else if (info.flag & 1) {
+      m.kind = MemberKind::encrypted;
+    } else if (m.method != 0 && m.method != Z_DEFLATED) {
+      m.kind = MemberKind::unsupported_method;
+    } else {
+      // Raw open: reads and checks the local header (signature, method, sizes, name length)
+      // against the directory, inflates nothing; the stream position is the data's offset.
+      int method = 0, level = 0;
+      if (unzOpenCurrentFile2(zip, &method, &level, 1) != UNZ_OK) {
+        m.kind = MemberKind::bad_header;
+      } else {
+        m.offset = unzGetCurrentFileZStreamPos64(zip);
+        m.kind = m.method == 0 ? MemberKind::stored : MemberKind::deflated;
+        unzCloseCurrentFile(zip);
+      }
+    }
+    members.push_back({std::move(member), m});
+  }
+  if (r != UNZ_END_OF_LIST_OF_FILE || seen != global.number_entry)
+    throw ArchiveError(fmt::format("{}: damaged zip central directory (entry {} of {} unreadable)", path, seen,
+                                   global.number_entry));
+  return members;
+}
+
+// ---- tar: libarchive walks the headers -------------------------------------------------
+
+// Small reads: a header is 512 bytes and libarchive skips member data with lseek, so a
+// bigger block would mostly read image bytes that indexing never looks at.
+constexpr std::size_t kTarBlock = 16 * 1024;
+
+std::vector<ArchiveMember> index_tar(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
+  const std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(a.get());
+  archive_read_support_filter_all(a.get());  // to name the compression of a tarball it refuses
+  if (archive_read_open_filename(a.get(), path.c_str(), kTarBlock) != ARCHIVE_OK)
+    throw ArchiveError(fmt::format("{}: {}", path, archive_error_string(a.get())));
+  if (archive_filter_code(a.get(), 0) != ARCHIVE_FILTER_NONE) refuse_compressed(path, archive_filter_name(a.get(), 0));
+  struct stat st {};
+  const std::uint64_t file_size = ::stat(path.c_str(), &st) == 0 ? std::uint64_t(st.st_size) : 0;
+
+  std::vector<ArchiveMember> members;
+  std::unordered_map<std::string, std::size_t> by_name;  // for hard links
+  archive_entry* entry = nullptr;
+  while (true) {
+    const int r = archive_read_next_header(a.get(), &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) {
+      // A tarball cut short inside its last member: keep what is whole; the cut member reads
+      // short and gets `truncated`.
+      const bool last_cut = !members.empty() && members.back().locator.offset + members.back().locator.stored_size > file_size;
+      if (last_cut) break;
+      throw ArchiveError(fmt::format("{}: damaged tar archive after {} members: {}", path, members.size(),
+                                     archive_error_string(a.get())));
+    }
+    const char* raw = archive_entry_pathname(entry);
+    if (!raw) continue;
+    std::string member = normalize_member_name(raw);
+    const auto type = archive_entry_filetype(entry);
+    const char* hardlink = archive_entry_hardlink(entry);
+    if (member.empty() || (type != AE_IFREG && type != AE_IFLNK && !hardlink) || !wanted(member)) continue;
+
+    MemberLocator m;
+    if (hardlink) {
+      const auto it = by_name.find(normalize_member_name(hardlink));
+      if (it != by_name.end())
+        m = members[it->second].locator;
+      else
+        m.kind = MemberKind::missing;
+    } else if (type == AE_IFLNK) {
+      m.kind = MemberKind::link;
+    } else {
+      m.offset = std::uint64_t(archive_filter_bytes(a.get(), 0));  // the header is consumed: data starts here
+      m.stored_size = m.size = std::uint64_t(std::max<la_int64_t>(archive_entry_size(entry), 0));
+      m.kind = archive_entry_sparse_count(entry) > 0 ? MemberKind::sparse : MemberKind::stored;
+    }
+    by_name.emplace(member, members.size());
+    members.push_back({std::move(member), m});
+  }
+  return members;
+}
+
+// ---- reading ----------------------------------------------------------------------------
+
+// Reads up to `size` bytes at `offset`; returns the count (short at the end of the file), or
+// -1 with errno.
+ssize_t pread_all(int fd, std::uint8_t* out, std::uint64_t size, std::uint64_t offset) {
+  std::uint64_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, out + done, std::min<std::uint64_t>(size - done, 1u << 30), off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += std::uint64_t(n);
+  }
+  return ssize_t(done);
+}
+
+// A raw deflate stream inflated into `out` (sized to the member), in steps: the header first.
+class Inflater {
+ public:
+  Inflater(const std::vector<std::uint8_t>& packed, std::vector<std::uint8_t>& out) : packed_(packed), out_(out) {
+    ready_ = inflateInit2(&z_, -MAX_WBITS) == Z_OK;
+  }
+  ~Inflater() {
+    if (ready_) inflateEnd(&z_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  bool ready() const { return ready_; }
+  bool ended() const { return code_ == Z_STREAM_END; }
+  std::uint64_t produced() const { return out_done_; }
+
+  // Inflates until `limit` bytes are out, the stream ends, or it fails. Returns false on failure.
+  bool run(std::uint64_t limit) {
+    while (code_ == Z_OK && out_done_ < limit) {
+      z_.next_in = const_cast<Bytef*>(packed_.data() + in_done_);
+      z_.avail_in = uInt(std::min<std::uint64_t>(packed_.size() - in_done_, UINT_MAX));
+      z_.next_out = out_.data() + out_done_;
+      z_.avail_out = uInt(std::min<std::uint64_t>(limit - out_done_, UINT_MAX));
+      const uInt avail_in = z_.avail_in, avail_out = z_.avail_out;
+      code_ = inflate(&z_, Z_NO_FLUSH);
+      in_done_ += avail_in - z_.avail_in;
+      out_done_ += avail_out - z_.avail_out;
+    }
+    return code_ == Z_OK || code_ == Z_STREAM_END;
+  }
+  // Finishes: the stream must end exactly at the member's size.
+  ImageStatus finish(std::string& error) {
+    if (run(out_.size()) && code_ == Z_OK && out_done_ == out_.size()) {
+      // Output full: the stream may still hold its end-of-block bits.
+      z_.avail_out = 0;
+      code_ = inflate(&z_, Z_NO_FLUSH);
+    }
+    if (code_ == Z_STREAM_END && out_done_ == out_.size()) return ImageStatus::ok;
+    if (code_ == Z_STREAM_END)
+      error = fmt::format("corrupt zip member: inflates to {} bytes, its directory entry says {}", out_done_, out_.size());
+    else if ((code_ == Z_BUF_ERROR || code_ == Z_OK) && out_done_ == out_.size())
+      error = fmt::format("corrupt zip member: inflates to more than the {} bytes its directory entry says", out_.size());
+    else if (code_ == Z_BUF_ERROR)
+      error = fmt::format("corrupt zip member: its deflate stream ends after {} of {} bytes", out_done_, out_.size());
+    else
+      error = fmt::format("corrupt zip member: {}", z_.msg ? z_.msg : "bad deflate data");
+    return ImageStatus::corrupt;
+  }
+
+ private:
+  const std::vector<std::uint8_t>& packed_;
+  std::vector<std::uint8_t>& out_;
+  z_stream z_{};
+  bool ready_ = false;
+  int code_ = Z_OK;
+  std::uint64_t in_done_ = 0, out_done_ = 0;
+};
+
+}  // namespace
+
+ArchiveType archive_type(std::string_view path) {
+  const std::string name = lower(path);
+  for (auto suffix : kCompressedTarSuffixes)
+    if (name.ends_with(suffix)) return ArchiveType::compressed_tar;
+  if (name.ends_with(".zip")) return ArchiveType::zip;
+  if (name.ends_with(".tar")) return ArchiveType::tar;
+  return ArchiveType::none;
+}
+
+std::string normalize_member_name(std::string_view name) {
+  while (true) {
+    if (name.starts_with("./")) {
+      name.remove_prefix(2);
+    } else if (name.starts_with('/')) {
+      name.remove_prefix(1);
+    } else {
+      break;
+    }
+  }
+  return name == "." ? std::string() : std::string(name);
+}
+
+std::vector<ArchiveMember> index_archive(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw ArchiveError(fmt::format("{}: cannot open archive: {}", path, std::strerror(errno)));
+  switch (archive_type(path)) {
+    case ArchiveType::zip: return index_zip(path, wanted);
+    case ArchiveType::tar: return index_tar(path, wanted);
+    case ArchiveType::compressed_tar: refuse_compressed(path, "");
+    case ArchiveType::none: break;
+  }
+  throw ArchiveError(fmt::format("{}: not a .zip or .tar archive", path));
+}
+
+ImageStatus read_member(const std::string& archive, const MemberLocator& member, std::vector<std::uint8_t>& bytes,
+                        std::string& error, const DecodeOptions& options) {
+  switch (member.kind) {
+    case MemberKind::none:
+      error = "not an archive member";
+      return ImageStatus::unreadable;
+    case MemberKind::encrypted:
+      error = "encrypted zip member: imgshard reads no passwords";
+      return ImageStatus::unreadable;
+    case MemberKind::unsupported_method:
+      error = fmt::format("zip member compressed with {} (method {}): only stored and deflated members are read",
+                          zip_method_name(member.method), member.method);
+      return ImageStatus::unreadable;
+    case MemberKind::missing:
+      error = fmt::format("no such member in {}", archive);
+      return ImageStatus::unreadable;
+    case MemberKind::link:
+      error = "symbolic link inside an archive: not followed";
+      return ImageStatus::unreadable;
+    case MemberKind::sparse:
+      error = "sparse tar member: its data is not stored in one piece";
+      return ImageStatus::unreadable;
+    case MemberKind::bad_header:
+      error = "corrupt zip member: its local header is damaged or disagrees with the central directory";
+      return ImageStatus::corrupt;
+    case MemberKind::stored:
+    case MemberKind::deflated:
+      break;
+  }
+  if (std::max(member.size, member.stored_size) > options.max_file_bytes) {
+    error = fmt::format("archive member is {} bytes, over --max-file-bytes {}", std::max(member.size, member.stored_size),
+                        options.max_file_bytes);
+    return ImageStatus::too_large;
+  }
+  const int fd = ::open(archive.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("cannot read archive {}: {}", archive, std::strerror(errno));
+    return ImageStatus::unreadable;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const auto read_at = [&](std::vector<std::uint8_t>& into, std::uint64_t from, std::uint64_t to) {
+    const ssize_t got = pread_all(fd, into.data() + from, to - from, member.offset + from);
+    if (got < 0) {
+      error = fmt::format("cannot read archive {}: {}", archive, std::strerror(errno));
+      return ImageStatus::unreadable;
+    }
+    if (from + std::uint64_t(got) < to) {
+      into.resize(from + std::uint64_t(got));
+      error = fmt::format("truncated archive member: the archive ends after {} of its {} bytes", from + std::uint64_t(got),
+                          member.stored_size);
+      return ImageStatus::truncated;
+    }
+    return ImageStatus::ok;
+  };
+  // The header first, as read_file does: a bomb's declared size is refused before the rest.
+  const std::uint64_t head = std::min<std::uint64_t>(member.size, kHeaderBytes);
+  const auto check_head = [&] {
+    return member.size > head ? check_header({bytes.data(), std::size_t(head)}, options, error) : ImageStatus::ok;
+  };
+  if (member.kind == MemberKind::stored) {
+    bytes.resize(member.size);
+    if (const auto status = read_at(bytes, 0, head); status != ImageStatus::ok) return status;
+    if (const auto status = check_head(); status != ImageStatus::ok) return status;
+    if (const auto status = read_at(bytes, head, member.size); status != ImageStatus::ok) return status;
+  } else {
+    thread_local std::vector<std::uint8_t> packed;  // kept between members, like `bytes`
+    packed.resize(member.stored_size);
+    if (const auto status = read_at(packed, 0, member.stored_size); status != ImageStatus::ok) return status;
+    bytes.resize(member.size);
+    Inflater inflater(packed, bytes);
+    if (!inflater.ready()) {
+      error = "cannot inflate zip member: out of memory";
+      return ImageStatus::unreadable;
+    }
+    if (inflater.run(head) && inflater.produced() == head && !inflater.ended())
+      if (const auto status = check_head(); status != ImageStatus::ok) return status;
+    if (const auto status = inflater.finish(error); status != ImageStatus::ok) return status;
+  }
+  if (bytes.empty()) {
+    error = "empty file";
+    return ImageStatus::empty;
+  }
+  if (member.has_crc) {
+    const auto crc = std::uint32_t(::crc32_z(::crc32(0, nullptr, 0), bytes.data(), bytes.size()));
+    if (crc != member.crc32) {
+      error = fmt::format("corrupt zip member: CRC-32 {:08x}, its directory entry says {:08x}", crc, member.crc32);
+      return ImageStatus::corrupt;
+    }
+  }
+  return ImageStatus::ok;
+}
+
+}  // namespace imgshard::io

@@ -1,0 +1,33 @@
+#pragma once
+// Writing rows of /images straight into the output file, at the place HDF5 gave them when
+// the file was created (OutputFile::row_placement), without HDF5: every rank writes the rows
+// it computed, so pixels never travel through rank 0. HDF5 never touches those bytes again
+// (allocated early, never filled), so the two writers do not meet.
+#include <cstdint>
+#include <string>
+
+#include "store/output_file.hpp"
+
+namespace imgshard::store {
+
+class RowWriter {
+ public:
+  // Opens `path` for writing (not for HDF5: a plain descriptor). Throws StoreError.
+  RowWriter(const std::string& path, RowPlacement placement);
+  ~RowWriter();
+  RowWriter(const RowWriter&) = delete;
+  RowWriter& operator=(const RowWriter&) = delete;
+
+  // Writes rows [begin, begin + count) from `rows` (count x row_bytes). Throws StoreError.
+  void write(std::uint64_t begin, std::uint64_t count, const std::uint8_t* rows) const;
+  // Makes every row written so far durable (fdatasync): only then may the unit be reported
+  // done. Throws StoreError (the run's exit 2).
+  void sync() const;
+
+ private:
+  std::string path_;
+  RowPlacement placement_;
+  int fd_ = -1;
+};
+
+}  // namespace imgshard::store
