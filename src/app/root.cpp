@@ -67,9 +67,13 @@ class ResultPool {
 // Points: discovered, created, unit:K (after the K-th unit is written), finishing.
 // With IMGSHARD_TEST_STALL_ONCE=<file>, only the run that creates <file> stalls: a requeued
 // or resumed job, which inherits the environment, then runs through.
-void stall_point(const std::string& point) {
+bool stall_wanted(const std::string& point) {
   static const char* wanted = std::getenv("IMGSHARD_TEST_STALL");
-  if (!wanted || point != wanted) return;
+  return wanted && point == wanted;
+}
+
+void stall_point(const std::string& point) {
+  if (!stall_wanted(point)) return;
   if (const char* once = std::getenv("IMGSHARD_TEST_STALL_ONCE")) {
     const int fd = ::open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return;
@@ -393,7 +397,9 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     if (bad && o.strict) strict_stop = true;
     writer.post(write_job(r));
     progress.update(done, failed);
-    stall_point(fmt::format("unit:{}", ++units_written));
+    const auto point = fmt::format("unit:{}", ++units_written);
+    if (stall_wanted(point)) writer.drain();  // "after the K-th unit is written" (and journaled, when due)
+    stall_point(point);
   };
   hooks.stop_requested = [&] { return strict_stop || stop_requested(); };
 
