@@ -8,13 +8,13 @@
 #include "app/root.hpp"
 #include "app/signals.hpp"
 #include "app/test_hooks.hpp"
-#include "dist/world.hpp"
+#include "comm/world.hpp"
 #include "pipeline/batch.hpp"
 
 using namespace imgshard;
 
 int main(int argc, char** argv) {
-  dist::World world(argc, argv);
+  comm::World world(argc, argv);
   app::note_rank_process(world);  // test hook: IMGSHARD_TEST_PIDFILE
   metrics::PhaseTimers timers;
 

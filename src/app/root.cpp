@@ -17,7 +17,7 @@
 #include "app/fingerprint.hpp"
 #include "app/signals.hpp"
 #include "app/version.hpp"
-#include "dist/run.hpp"
+#include "comm/run.hpp"
 #include "io/discover.hpp"
 #include "metrics/progress.hpp"
 #include "metrics/report.hpp"
@@ -179,10 +179,10 @@ std::vector<store::StringColumn> meta_columns(const io::Collection& c) {
 }
 
 // Journaled ranges as sorted, merged unit spans.
-std::vector<dist::UnitSpan> done_ranges(const store::OutputFile& file) {
+std::vector<comm::UnitSpan> done_ranges(const store::OutputFile& file) {
   auto ranges = file.journaled();
   std::sort(ranges.begin(), ranges.end(), [](auto& a, auto& b) { return a.begin < b.begin; });
-  std::vector<dist::UnitSpan> done;
+  std::vector<comm::UnitSpan> done;
   for (const auto& r : ranges) {
     if (!done.empty() && r.begin <= done.back().begin + done.back().count) {
       auto& last = done.back();
@@ -199,7 +199,7 @@ struct Prepared {
   std::optional<store::RunLock> lock;  // held from before the output is looked at to the end
   io::Collection collection;
   std::optional<store::OutputFile> file;
-  std::vector<dist::UnitSpan> units;
+  std::vector<comm::UnitSpan> units;
   std::uint64_t skipped = 0;
 };
 
@@ -217,17 +217,17 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   const std::string fingerprint = fingerprint_of(o, p, job.collection);
   const std::uint64_t n = job.collection.images.size();
   const std::uint64_t row_bytes = p.output_shape().bytes();
-  const std::uint64_t chunk = dist::unit_rows(row_bytes, std::uint64_t(o.chunk));
+  const std::uint64_t chunk = comm::unit_rows(row_bytes, std::uint64_t(o.chunk));
   if (chunk < std::uint64_t(o.chunk))
     fmt::print(stderr, "imgshard: --chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}\n", o.chunk,
-               row_bytes >> 20, dist::kMaxUnitBytes >> 20, chunk);
+               row_bytes >> 20, comm::kMaxUnitBytes >> 20, chunk);
   std::error_code ec;
   const bool exists = std::filesystem::exists(o.output, ec);
   if (exists && !o.force && !o.resume) {
     fmt::print(stderr, "imgshard: error: {} exists: pass --force to overwrite it or --resume to finish it\n", o.output);
     return kExitUsage;
   }
-  std::vector<dist::UnitSpan> done;
+  std::vector<comm::UnitSpan> done;
   if (exists && o.resume) {
     // Read-only first: a complete file, another run's, or one that cannot be opened is left
     // byte for byte as it is. --resume never starts a file over: only --force does.
@@ -269,7 +269,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   }
   stall_point("created");
   for (const auto& d : done) job.skipped += d.count;
-  job.units = dist::plan_units(n, chunk, done, ranks);
+  job.units = comm::plan_units(n, chunk, done, ranks);
   return kContinue;
 }
 
@@ -307,7 +307,7 @@ FailureSummary read_failures(const store::OutputFile& file) {
 
 }  // namespace
 
-int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& p, const pipeline::BatchRunner& runner,
+int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& p, const pipeline::BatchRunner& runner,
                 const pipeline::ThreadChoice& thread_choice, metrics::PhaseTimers& timers) {
   const int threads = thread_choice.threads;
   Prepared job;
@@ -375,8 +375,8 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
     };
   };
 
-  dist::RootHooks hooks;
-  hooks.make_unit = [&](const dist::UnitSpan& span) {
+  comm::RootHooks hooks;
+  hooks.make_unit = [&](const comm::UnitSpan& span) {
     pipeline::WorkUnit unit{span.id, span.begin, {}};
     unit.paths.reserve(span.count);
     const auto& images = job.collection.images;
@@ -404,10 +404,10 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   hooks.stop_requested = [&] { return strict_stop || stop_requested(); };
 
   metrics::RankReport self{0, world.host(), threads, {}, 0.0, {}};
-  dist::RunOutcome outcome;
+  comm::RunOutcome outcome;
   try {
-    dist::UnitQueue queue(job.units, world.size(), o.schedule == "dynamic");
-    outcome = dist::run_root(world, queue, runner, hooks, timers, self);
+    comm::UnitQueue queue(job.units, world.size(), o.schedule == "dynamic");
+    outcome = comm::run_root(world, queue, runner, hooks, timers, self);
     auto t = timers.scope(Phase::write);
     writer.drain();
   } catch (const std::exception& e) {
@@ -474,7 +474,7 @@ int run_as_root(dist::World& world, const Options& o, const pipeline::Pipeline& 
   return report.failed || !job.collection.input_errors.empty() ? kExitSomeFailed : kExitOk;
 }
 
-int run_as_worker(dist::World& world, const Options& o, const pipeline::BatchRunner& runner, int threads,
+int run_as_worker(comm::World& world, const Options& o, const pipeline::BatchRunner& runner, int threads,
                   metrics::PhaseTimers& timers) {
   const int code = world.agree_on_exit_code(kContinue);
   if (code != kContinue) return code;
@@ -495,7 +495,7 @@ int run_as_worker(dist::World& world, const Options& o, const pipeline::BatchRun
         timers.counts.bytes_written += r.count * shared[1];
       };
     }
-    dist::run_worker(world, runner, stop_requested, write_rows, timers,
+    comm::run_worker(world, runner, stop_requested, write_rows, timers,
                      {world.rank(), world.host(), threads, {}, 0.0, {}});
   } catch (const store::StoreError& e) {
     fmt::print(stderr, "\nimgshard: fatal: rank {}: {}\n", world.rank(), e.what());

@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "dist/world.hpp"
+#include "comm/world.hpp"
 
 namespace imgshard::app {
 
-void note_rank_process(const dist::World& world) {
+void note_rank_process(const comm::World& world) {
   const char* path = std::getenv("IMGSHARD_TEST_PIDFILE");
   if (!path || !*path) return;
   const std::string line = fmt::format("{} {} {}\n", world.rank(), ::getpid(), world.host());

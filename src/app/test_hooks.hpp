@@ -1,7 +1,7 @@
 #pragma once
 // Test hooks that need no code in the run itself (see tests/slurm/).
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 class World;
 }
 
@@ -10,6 +10,6 @@ namespace imgshard::app {
 // IMGSHARD_TEST_PIDFILE=FILE: every rank appends "RANK PID HOST" to FILE as it starts, so
 // that a test can SIGKILL one rank's process (on whichever node it runs) at a known moment.
 // Does nothing when the variable is unset or empty.
-void note_rank_process(const dist::World& world);
+void note_rank_process(const comm::World& world);
 
 }  // namespace imgshard::app

@@ -1,9 +1,9 @@
 // Work-unit planning and the static / dynamic hand-out policies.
 #include <gtest/gtest.h>
 
-#include "dist/schedule.hpp"
+#include "comm/schedule.hpp"
 
-using namespace imgshard::dist;
+using namespace imgshard::comm;
 
 namespace {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> spans(const std::vector<UnitSpan>& units) {

@@ -1,4 +1,4 @@
-#include "dist/world.hpp"
+#include "comm/world.hpp"
 
 #include <cstdlib>
 #include <string_view>
@@ -8,10 +8,10 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
-#include "dist/patience.hpp"
-#include "dist/world_impl.hpp"
+#include "comm/patience.hpp"
+#include "comm/world_impl.hpp"
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 namespace {
 
@@ -84,4 +84,4 @@ void World::abort(int code) {
   std::abort();  // not reached: MPI_Abort does not return
 }
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

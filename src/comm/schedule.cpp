@@ -1,8 +1,8 @@
-#include "dist/schedule.hpp"
+#include "comm/schedule.hpp"
 
 #include <algorithm>
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk, const std::vector<UnitSpan>& done,
                                  int ranks) {
@@ -47,4 +47,4 @@ UnitSpan UnitQueue::pop_for(int rank) {
   return u;
 }
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

@@ -1,11 +1,11 @@
 #pragma once
-// Everything MPI lives in dist/: the world of ranks, and how work and results travel.
+// Everything MPI lives in comm/: the world of ranks, and how work and results travel.
 #include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 // MPI's environment and the world communicator (funneled threading: only the main thread
 // of a rank calls MPI; OpenMP threads never do).
@@ -28,7 +28,7 @@ class World {
   void share_from_root(std::vector<std::uint64_t>& values);
 
   // Rank 0 says whether the run goes on (0) or every rank stops with that exit code.
-  // Waiting ranks sleep instead of spinning (dist/patience.hpp), as in barrier().
+  // Waiting ranks sleep instead of spinning (comm/patience.hpp), as in barrier().
   int agree_on_exit_code(int root_code);
   void barrier();
   // Ends every rank of the job at once (a fatal error on one rank).
@@ -41,4 +41,4 @@ class World {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

@@ -1,4 +1,4 @@
-#include "dist/run.hpp"
+#include "comm/run.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -12,8 +12,8 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
-#include "dist/patience.hpp"
-#include "dist/world_impl.hpp"
+#include "comm/patience.hpp"
+#include "comm/world_impl.hpp"
 
 namespace boost::serialization {
 
@@ -41,7 +41,7 @@ void serialize(Archive& ar, imgshard::metrics::RankReport& r, unsigned) {
 
 }  // namespace boost::serialization
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 namespace {
 
 namespace mpi = boost::mpi;
@@ -255,4 +255,4 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
   comm.send(0, kReport, self);
 }
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

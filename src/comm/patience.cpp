@@ -1,11 +1,11 @@
-#include "dist/patience.hpp"
+#include "comm/patience.hpp"
 
 #include <algorithm>
 #include <ctime>
 
 #include <mpi.h>
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 void Backoff::pause() {
   const timespec ts{0, sleep_us_ * 1000};
@@ -58,4 +58,4 @@ void barrier_patiently(boost::mpi::communicator& comm) {
   complete_patiently(request);
 }
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

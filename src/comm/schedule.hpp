@@ -4,7 +4,7 @@
 #include <deque>
 #include <vector>
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 struct UnitSpan {
   std::uint64_t id = 0;
@@ -35,4 +35,4 @@ class UnitQueue {
   std::uint64_t remaining_ = 0;
 };
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

@@ -2,9 +2,9 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
-#include "dist/world.hpp"
+#include "comm/world.hpp"
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 struct World::Impl {
   Impl(int& argc, char**& argv) : env(argc, argv, boost::mpi::threading::funneled) {}
@@ -15,4 +15,4 @@ struct World::Impl {
   void learn_node();
 };
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

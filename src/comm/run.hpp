@@ -5,12 +5,12 @@
 #include <functional>
 #include <vector>
 
-#include "dist/schedule.hpp"
-#include "dist/world.hpp"
+#include "comm/schedule.hpp"
+#include "comm/world.hpp"
 #include "metrics/report.hpp"
 #include "pipeline/batch.hpp"
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 // Units kept in flight per worker, so a worker never waits for rank 0 between two units.
 inline constexpr int kUnitsInFlight = 2;
@@ -46,4 +46,4 @@ void run_worker(World& world, const pipeline::BatchRunner& runner, const std::fu
                 const std::function<void(pipeline::UnitResult&)>& write_rows, metrics::PhaseTimers& timers,
                 metrics::RankReport self);
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm

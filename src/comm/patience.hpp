@@ -11,7 +11,7 @@
 #include <boost/mpi/request.hpp>
 #include <boost/mpi/status.hpp>
 
-namespace imgshard::dist {
+namespace imgshard::comm {
 
 class Backoff {
  public:
@@ -32,4 +32,4 @@ void broadcast_patiently(boost::mpi::communicator& comm, int& value);
 void broadcast_patiently(boost::mpi::communicator& comm, std::uint64_t* values, int count);
 void barrier_patiently(boost::mpi::communicator& comm);
 
-}  // namespace imgshard::dist
+}  // namespace imgshard::comm
