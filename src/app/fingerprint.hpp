@@ -4,6 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include "app/options.hpp"
+#include "io/discover.hpp"
+#include "pipeline/pipeline.hpp"
+
 namespace imgshard::app {
 
 class Fingerprint {
@@ -14,5 +18,9 @@ class Fingerprint {
  private:
   std::uint64_t hash_ = 14695981039346656037ull;
 };
+
+// The fingerprint of a run: an output resumes only under the same one.
+std::string run_fingerprint(const Options& options, const pipeline::Pipeline& pipeline,
+                            const io::Collection& collection);
 
 }  // namespace imgshard::app

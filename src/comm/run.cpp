@@ -76,12 +76,15 @@ struct Outgoing {
 
 }  // namespace
 
-std::uint64_t unit_rows(std::uint64_t row_bytes, std::uint64_t wanted) {
+UnitRows unit_rows(std::uint64_t row_bytes, std::uint64_t wanted) {
   if (row_bytes > kMaxImageBytes)
     throw std::length_error(fmt::format("one processed image is {} bytes, over the {} bytes one work unit may carry "
                                         "(one MPI message, one HDF5 chunk): choose a smaller output size",
                                         row_bytes, kMaxImageBytes));
-  return std::clamp<std::uint64_t>(kMaxUnitBytes / std::max<std::uint64_t>(row_bytes, 1), 1, wanted);
+  const auto rows = std::clamp<std::uint64_t>(kMaxUnitBytes / std::max<std::uint64_t>(row_bytes, 1), 1, wanted);
+  if (rows >= wanted) return {rows, ""};
+  return {rows, fmt::format("--chunk {} of {} MB images exceeds a unit's {} MB: using --chunk {}", wanted,
+                            row_bytes >> 20, kMaxUnitBytes >> 20, rows)};
 }
 
 RunOutcome run_root(World& world, UnitQueue& queue, const pipeline::BatchRunner& runner, const RootHooks& hooks,

@@ -3,6 +3,7 @@
 // when it has nothing else to do); the other ranks process the units they are given.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "comm/schedule.hpp"
@@ -19,9 +20,13 @@ inline constexpr int kUnitsInFlight = 2;
 inline constexpr std::uint64_t kMaxUnitBytes = 256ull << 20;
 inline constexpr std::uint64_t kMaxImageBytes = 1ull << 30;  // one image alone: one message, one chunk
 // Images per unit for images of `row_bytes`: `wanted` (--chunk), fewer when the unit would
-// exceed kMaxUnitBytes, at least 1. Throws std::length_error, before any work, for an image
-// over kMaxImageBytes.
-std::uint64_t unit_rows(std::uint64_t row_bytes, std::uint64_t wanted);
+// exceed kMaxUnitBytes, at least 1; `capped` tells the user why there are fewer ("" when
+// not). Throws std::length_error, before any work, for an image over kMaxImageBytes.
+struct UnitRows {
+  std::uint64_t rows = 0;
+  std::string capped;
+};
+UnitRows unit_rows(std::uint64_t row_bytes, std::uint64_t wanted);
 
 struct RootHooks {
   std::function<pipeline::WorkUnit(const UnitSpan&)> make_unit;  // the unit's paths

@@ -4,7 +4,7 @@
 
 namespace imgshard::comm {
 
-std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk, const std::vector<UnitSpan>& done,
+std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk, const std::vector<Range>& done,
                                  int ranks) {
   chunk = std::max<std::uint64_t>(chunk, 1);
   std::vector<UnitSpan> units;
@@ -12,7 +12,7 @@ std::vector<UnitSpan> plan_units(std::uint64_t total, std::uint64_t chunk, const
   auto cover = [&](std::uint64_t begin, std::uint64_t end) {
     for (std::uint64_t b = begin; b < end; b += chunk) units.push_back({0, b, std::min(chunk, end - b)});
   };
-  for (const UnitSpan& d : done) {
+  for (const Range& d : done) {
     if (d.begin > next) cover(next, std::min(d.begin, total));
     next = std::max(next, d.begin + d.count);
   }

@@ -136,7 +136,7 @@ std::string utf8_text(std::string_view bytes, bool reversible) {
   return out;
 }
 
-void write_strings(hid_t dataset, hsize_t total, hsize_t first, const std::vector<std::string>& strings) {
+void write_strings(hid_t dataset, hsize_t total, hsize_t first, std::span<const std::string> strings) {
   if (strings.empty()) return;
   std::vector<std::string> valid(strings.size());
   std::vector<const char*> pointers(strings.size());

@@ -2,6 +2,7 @@
 // A small RAII layer over the HDF5 C API in HighFive's spirit: a Handle owns one hid_t,
 // and no hid_t leaves store/.
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -79,7 +80,7 @@ std::string utf8_text(std::string_view bytes, bool reversible);
 
 // Writes `strings` as rows [first, first + strings.size()) of a 1-D VL string dataset, each
 // made valid UTF-8 by utf8_text (not reversible: messages, not names).
-void write_strings(hid_t dataset, hsize_t total, hsize_t first, const std::vector<std::string>& strings);
+void write_strings(hid_t dataset, hsize_t total, hsize_t first, std::span<const std::string> strings);
 std::vector<std::string> read_strings(hid_t dataset, hsize_t first, hsize_t count, hsize_t total);
 
 }  // namespace imgshard::store

@@ -1,5 +1,6 @@
 #include "store/journal.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -62,7 +63,17 @@ std::vector<IndexRange> Journal::read(std::uint64_t rows) const {
     IndexRange r;
     if (parse(line, r) && r.count <= rows && r.begin <= rows - r.count) ranges.push_back(r);
   }
-  return ranges;
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.begin < b.begin; });
+  std::vector<IndexRange> merged;
+  for (const auto& r : ranges) {
+    if (!merged.empty() && r.begin <= merged.back().begin + merged.back().count) {
+      auto& last = merged.back();
+      last.count = std::max(last.begin + last.count, r.begin + r.count) - last.begin;
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
 }
 
 void Journal::append(const std::vector<IndexRange>& ranges) const {

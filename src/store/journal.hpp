@@ -25,7 +25,8 @@ class Journal {
   Journal(std::string path, std::string fingerprint);
 
   const std::string& path() const { return path_; }
-  // The ranges of every record that passes its check and lies within [0, rows).
+  // The rows of every record that passes its check and lies within [0, rows), as sorted
+  // ranges, overlapping and adjacent ones merged.
   std::vector<IndexRange> read(std::uint64_t rows) const;
   // Appends one record per range and syncs the journal; throws StoreError on any failure.
   void append(const std::vector<IndexRange>& ranges) const;

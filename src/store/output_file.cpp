@@ -18,8 +18,6 @@ namespace imgshard::store {
 
 namespace {
 
-constexpr std::uint8_t kPending = 255;
-
 // Silences HDF5's own error stack printing: check() turns errors into one-line exceptions.
 struct QuietHdf5 {
   QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
@@ -139,7 +137,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
 
   const std::int32_t zero = 0;
   create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());
-  create_dataset(f, "status", H5T_STD_U8LE, {n}, early_plist(&kPending, H5T_NATIVE_UINT8).id());
+  create_dataset(f, "status", H5T_STD_U8LE, {n}, early_plist(&kPendingStatus, H5T_NATIVE_UINT8).id());
   create_dataset(f, "errors", strings.id(), {n}, early_plist(nullptr, 0).id());
 
   for (const auto& [name, value] : spec.string_attributes) set_attr(f, name, value);
@@ -253,30 +251,25 @@ std::optional<RowPlacement> OutputFile::row_placement() const {
   return RowPlacement{std::uint64_t(offset), row};
 }
 
-void OutputFile::write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
-                            const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                            const std::vector<std::int32_t>& orig_shape,
-                            const std::vector<std::uint32_t>& chunk_bytes) {
-  if (count == 0) return;
-  write_or_explain(path_, [&] { write_rows_unexplained(begin, count, pixels, status, errors, orig_shape, chunk_bytes); });
+void OutputFile::write_rows(const RowBatch& batch) {
+  if (batch.count == 0) return;
+  write_or_explain(path_, [&] { write_rows_unexplained(batch); });
 }
 
-void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
-                                        const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                                        const std::vector<std::int32_t>& orig_shape,
-                                        const std::vector<std::uint32_t>& chunk_bytes) {
-  if (!pixels) {
+void OutputFile::write_rows_unexplained(const RowBatch& batch) {
+  const std::uint64_t begin = batch.begin, count = batch.count;
+  if (batch.rows_written) {
     // The rows were written into /images directly (RowWriter), by whichever rank made them.
-  } else if (!chunk_bytes.empty()) {
+  } else if (!batch.chunk_bytes.empty()) {
     static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
     // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
     std::vector<hsize_t> offset(image_dims_.size(), 0);
     std::size_t at = 0;
     for (std::uint64_t i = 0; i < count; ++i) {
       offset[0] = begin + i;
-      check(H5Dwrite_chunk(images_.id(), H5P_DEFAULT, 0, offset.data(), chunk_bytes[i], pixels + at),
+      check(H5Dwrite_chunk(images_.id(), H5P_DEFAULT, 0, offset.data(), batch.chunk_bytes[i], batch.pixels.data() + at),
             "write /images chunk");
-      at += chunk_bytes[i];
+      at += batch.chunk_bytes[i];
     }
   } else {
     Handle file_space = row_selection(image_dims_, begin, count);
@@ -284,21 +277,21 @@ void OutputFile::write_rows_unexplained(std::uint64_t begin, std::uint64_t count
     memory_dims[0] = count;
     Handle memory = simple_space(memory_dims);
     check(H5Dwrite(images_.id(), float32_ ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT8, memory.id(), file_space.id(),
-                   H5P_DEFAULT, pixels),
+                   H5P_DEFAULT, batch.pixels.data()),
           "write /images");
   }
   {
     Handle file_space = row_selection({count_, 3}, begin, count);
     Handle memory = simple_space({count, 3});
-    check(H5Dwrite(orig_shape_.id(), H5T_NATIVE_INT32, memory.id(), file_space.id(), H5P_DEFAULT, orig_shape.data()),
+    check(H5Dwrite(orig_shape_.id(), H5T_NATIVE_INT32, memory.id(), file_space.id(), H5P_DEFAULT, batch.orig_shape.data()),
           "write /orig_shape");
   }
-  write_strings(errors_.id(), count_, begin, errors);
+  write_strings(errors_.id(), count_, begin, batch.errors);
   {
     // Status last: a row whose status is no longer "pending" has its other datasets written.
     Handle file_space = row_selection({count_}, begin, count);
     Handle memory = simple_space({count});
-    check(H5Dwrite(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, status.data()),
+    check(H5Dwrite(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, batch.status.data()),
           "write /status");
   }
   unjournaled_.push_back({begin, count});
@@ -368,7 +361,7 @@ std::uint64_t OutputFile::pending_rows() const {
   std::uint64_t pending = 0;
   for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
     const auto status = read_status(begin, std::min(kStatusBlock, count_ - begin));
-    pending += std::uint64_t(std::count(status.begin(), status.end(), kPending));
+    pending += std::uint64_t(std::count(status.begin(), status.end(), kPendingStatus));
   }
   return pending;
 }
@@ -406,6 +399,24 @@ std::vector<std::string> OutputFile::read_errors(std::uint64_t begin, std::uint6
 
 std::vector<std::string> OutputFile::read_paths(std::uint64_t begin, std::uint64_t count) const {
   return read_strings(paths_.id(), begin, count, count_);
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> OutputFile::failures() const {
+  std::vector<std::pair<std::uint64_t, std::string>> all;
+  for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
+    const std::uint64_t count = std::min(kStatusBlock, count_ - begin);
+    const auto status = read_status(begin, count);
+    const auto failed = [&](std::uint64_t i) { return status[i] != 0 && status[i] != kPendingStatus; };
+    std::uint64_t first = 0;
+    while (first < count && !failed(first)) ++first;
+    if (first == count) continue;
+    // One read of paths and reasons per block that has failures, from its first failure on.
+    const auto paths = read_paths(begin + first, count - first);
+    const auto errors = read_errors(begin + first, count - first);
+    for (std::uint64_t i = first; i < count; ++i)
+      if (failed(i)) all.emplace_back(begin + i, fmt::format("{}: {}", paths[i - first], errors[i - first]));
+  }
+  return all;
 }
 
 }  // namespace imgshard::store

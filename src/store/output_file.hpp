@@ -21,6 +21,10 @@
 
 namespace imgshard::store {
 
+// /status of a row not written yet, the datasets' fill value. Not an outcome of reading an
+// image (io::ImageStatus, 0 = ok): only an interrupted file holds it.
+inline constexpr std::uint8_t kPendingStatus = 255;
+
 // Where the rows of an uncompressed /images lie in the file: row i at offset + i x row_bytes.
 struct RowPlacement {
   std::uint64_t offset = 0;
@@ -34,6 +38,20 @@ struct OutputSpec {
   int gzip_level = -1;                    // -1: no compression
   std::vector<std::pair<std::string, std::string>> string_attributes;
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
+};
+
+// One unit's rows as they go into the file: a view, the buffers stay the caller's.
+struct RowBatch {
+  std::uint64_t begin = 0;
+  std::uint64_t count = 0;
+  // count raw rows, or, when `chunk_bytes` is not empty, each row's chunk already compressed
+  // as the dataset's filter would (zlib), back to back: stored as they are.
+  std::span<const std::uint8_t> pixels;
+  std::span<const std::uint32_t> chunk_bytes;
+  std::span<const std::uint8_t> status;     // per row
+  std::span<const std::string> errors;      // per row, "" when ok
+  std::span<const std::int32_t> orig_shape; // count x 3
+  bool rows_written = false;                // /images rows are in the file already (RowWriter)
 };
 
 // A string dataset of N rows, e.g. a CSV column stored as /meta/NAME.
@@ -82,13 +100,9 @@ class OutputFile {
   // whose rows only rank 0 stores.
   std::optional<RowPlacement> row_placement() const;
 
-  // `pixels`: count raw rows, or, when `chunk_bytes` is not empty, each row's chunk already
-  // compressed as the dataset's filter would (zlib), back to back: stored as they are;
-  // nullptr when the rows were already written into the file (RowWriter): then only the
-  // per-image datasets are written here.
-  void write_rows(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
-                  const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                  const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes = {});
+  // Writes the rows of `batch` at their index, /status last; with `rows_written` only the
+  // per-image datasets.
+  void write_rows(const RowBatch& batch);
   // Flushes the file and syncs it to disk, then journals (and syncs) every range written
   // since the last checkpoint. Throws StoreError when any of it fails.
   void checkpoint();
@@ -107,6 +121,11 @@ class OutputFile {
   std::vector<std::uint8_t> read_status(std::uint64_t begin, std::uint64_t count) const;
   std::vector<std::string> read_errors(std::uint64_t begin, std::uint64_t count) const;
   std::vector<std::string> read_paths(std::uint64_t begin, std::uint64_t count) const;
+  // Every failed row (status neither ok nor pending), by index, as "path: reason": also the
+  // rows of an earlier run, the file being the truth. Read a block of /status at a time.
+  std::vector<std::pair<std::uint64_t, std::string>> failures() const;
+
+  const std::string& path() const { return path_; }
 
   OutputFile(OutputFile&&) = default;
   OutputFile& operator=(OutputFile&&) = default;
@@ -131,9 +150,7 @@ class OutputFile {
   };
 
   OutputFile() = default;
-  void write_rows_unexplained(std::uint64_t begin, std::uint64_t count, const std::uint8_t* pixels,
-                              const std::vector<std::uint8_t>& status, const std::vector<std::string>& errors,
-                              const std::vector<std::int32_t>& orig_shape, const std::vector<std::uint32_t>& chunk_bytes);
+  void write_rows_unexplained(const RowBatch& batch);
   void open_datasets();
   void open_journal();
 

@@ -1,6 +1,9 @@
-// Work-unit planning and the static / dynamic hand-out policies.
+// Work-unit planning, the static / dynamic hand-out policies, and how many images a unit carries.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
+#include "comm/run.hpp"
 #include "comm/schedule.hpp"
 
 using namespace imgshard::comm;
@@ -25,11 +28,11 @@ TEST(PlanUnits, IdsNumberUnitsInOrder) {
 }
 
 TEST(PlanUnits, DoneRangesAreSkippedAndNeverSpanned) {
-  const auto units = plan_units(20, 4, {{0, 2, 3}, {0, 10, 6}});
+  const auto units = plan_units(20, 4, {{2, 3}, {10, 6}});
   EXPECT_EQ(spans(units), (decltype(spans({})){{0, 2}, {5, 4}, {9, 1}, {16, 4}}));
 }
 
-TEST(PlanUnits, EverythingDoneLeavesNothing) { EXPECT_TRUE(plan_units(8, 4, {{0, 0, 8}}).empty()); }
+TEST(PlanUnits, EverythingDoneLeavesNothing) { EXPECT_TRUE(plan_units(8, 4, {{0, 8}}).empty()); }
 
 TEST(UnitQueue, StaticDealsRoundRobin) {
   UnitQueue q(plan_units(10, 2), 3, /*dynamic=*/false);  // units 0..4
@@ -60,11 +63,26 @@ TEST(PlanUnits, TailIsCutIntoQuarterChunks) {
 }
 
 TEST(PlanUnits, TailCoversEveryIndexOnceWithDoneRanges) {
-  const auto units = plan_units(100, 16, {{0, 10, 5}, {0, 90, 3}}, 3);
+  const auto units = plan_units(100, 16, {{10, 5}, {90, 3}}, 3);
   std::vector<int> seen(100, 0);
   for (const auto& u : units) {
     EXPECT_LE(u.count, 16u);
     for (auto i = u.begin; i < u.begin + u.count; ++i) ++seen[i];
   }
   for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[i], (i >= 10 && i < 15) || (i >= 90 && i < 93) ? 0 : 1) << i;
+}
+
+TEST(UnitRows, ChunkStandsWhileAUnitFitsOneMessage) {
+  const auto unit = unit_rows(224 * 224 * 3, 64);
+  EXPECT_EQ(unit.rows, 64u);
+  EXPECT_EQ(unit.capped, "");
+}
+
+TEST(UnitRows, BigImagesMakeFewerRowsAndSaySo) {
+  const std::uint64_t row = 100ull << 20;  // 100 MB: two fit in a unit
+  const auto unit = unit_rows(row, 64);
+  EXPECT_EQ(unit.rows, kMaxUnitBytes / row);
+  EXPECT_EQ(unit.capped, "--chunk 64 of 100 MB images exceeds a unit's 256 MB: using --chunk 2");
+  EXPECT_EQ(unit_rows(kMaxImageBytes, 64).rows, 1u);  // never fewer than one
+  EXPECT_THROW(unit_rows(kMaxImageBytes + 1, 64), std::length_error);
 }

@@ -1,49 +1,14 @@
 // The output file: layout at creation, rows at their index, the checkpoint journal, resume.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/output_file.hpp"
 #include "store/run_lock.hpp"
-
-namespace fs = std::filesystem;
-using namespace imgshard::store;
-
-namespace {
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    path_ = (fs::temp_directory_path() / ("imgshard-store-" + std::to_string(::getpid()) + ".h5")).string();
-    fs::remove(path_);
-    fs::remove(journal_path(path_));
-  }
-  void TearDown() override {
-    fs::remove(path_);
-    fs::remove(journal_path(path_));
-  }
-  OutputFile make(std::uint64_t n) {
-    // The catalog has a row per image: grow the four-image one with more of the same.
-    while (paths_.size() < n) paths_.push_back("more.jpg");
-    labels_.resize(paths_.size(), 0);
-    OutputSpec spec;
-    spec.count = n;
-    spec.image_dims = {2, 3, 1};
-    spec.string_attributes = {{"fingerprint", "abc"}};
-    return OutputFile::create(path_, spec, {paths_, labels_, names_});
-  }
-  std::string path_;
-  std::vector<std::string> paths_{"a.jpg", "b.jpg", "c.jpg", "d.jpg"};
-  std::vector<std::int32_t> labels_{0, 1, 0, -1};
-  std::vector<std::string> names_{"cat", "dog"};
-};
-
-}  // namespace
+#include "store_test.hpp"
 
 TEST_F(StoreTest, NewFileHasEveryRowPendingAndIsIncomplete) {
   auto file = make(4);
@@ -58,8 +23,8 @@ TEST_F(StoreTest, NewFileHasEveryRowPendingAndIsIncomplete) {
 TEST_F(StoreTest, RowsLandAtTheirIndexInAnyOrder) {
   auto file = make(4);
   std::vector<std::uint8_t> pixels(2 * 6, 7);
-  file.write_rows(2, 2, pixels.data(), {0, 4}, {"", "corrupt JPEG: x"}, {2, 3, 3, 0, 0, 0});
-  file.write_rows(0, 1, pixels.data(), {0}, {""}, {2, 3, 1});
+  write(file, 2, 2, pixels, {0, 4}, {"", "corrupt JPEG: x"}, {2, 3, 3, 0, 0, 0});
+  write(file, 0, 1, pixels, {0}, {""}, {2, 3, 1});
   EXPECT_EQ(file.read_status(0, 4), (std::vector<std::uint8_t>{0, 255, 0, 4}));
   EXPECT_EQ(file.read_errors(2, 2), (std::vector<std::string>{"", "corrupt JPEG: x"}));
 }
@@ -68,9 +33,9 @@ TEST_F(StoreTest, OnlyCheckpointedRowsAreJournaled) {
   {
     auto file = make(4);
     std::vector<std::uint8_t> pixels(6, 1);
-    file.write_rows(1, 1, pixels.data(), {0}, {""}, {2, 3, 1});
+    write(file, 1, 1, pixels, {0}, {""}, {2, 3, 1});
     file.checkpoint();
-    file.write_rows(3, 1, pixels.data(), {0}, {""}, {2, 3, 1});  // never checkpointed: a kill now loses it
+    write(file, 3, 1, pixels, {0}, {""}, {2, 3, 1});  // never checkpointed: a kill now loses it
   }
   auto again = OutputFile::reopen(path_);
   ASSERT_EQ(again.journaled().size(), 1u);
@@ -83,7 +48,7 @@ TEST_F(StoreTest, TornLastJournalLineIsNotTrusted) {
   {
     auto file = make(4);
     std::vector<std::uint8_t> pixels(2 * 6, 1);
-    file.write_rows(0, 2, pixels.data(), {0, 0}, {"", ""}, std::vector<std::int32_t>(6, 1));
+    write(file, 0, 2, pixels, {0, 0}, {"", ""}, std::vector<std::int32_t>(6, 1));
     file.checkpoint();
   }
   const Journal journal(journal_path(path_), "abc");
@@ -98,7 +63,7 @@ TEST_F(StoreTest, RecordAppendedAfterATornOneIsNeitherLostNorMisread) {
   std::vector<std::uint8_t> pixels(6, 1);
   {
     auto file = make(64);
-    file.write_rows(1, 1, pixels.data(), {0}, {""}, {2, 3, 1});
+    write(file, 1, 1, pixels, {0}, {""}, {2, 3, 1});
     file.checkpoint();
   }
   // The torn fragment "1" of a record: the next run's record "4 4 ..." must not read as "14 4".
@@ -106,7 +71,7 @@ TEST_F(StoreTest, RecordAppendedAfterATornOneIsNeitherLostNorMisread) {
   {
     auto file = OutputFile::reopen(path_);
     std::vector<std::uint8_t> four(4 * 6, 1);
-    file.write_rows(4, 4, four.data(), {0, 0, 0, 0}, {"", "", "", ""}, std::vector<std::int32_t>(12, 1));
+    write(file, 4, 4, four, {0, 0, 0, 0}, {"", "", "", ""}, std::vector<std::int32_t>(12, 1));
     file.checkpoint();
   }
   auto file = OutputFile::reopen(path_);
@@ -135,7 +100,7 @@ TEST_F(StoreTest, FinishRefusesWhileRowsArePending) {
   {
     auto file = make(4);
     std::vector<std::uint8_t> pixels(2 * 6, 1);
-    file.write_rows(0, 2, pixels.data(), {0, 3}, {"", "corrupt"}, std::vector<std::int32_t>(6, 1));
+    write(file, 0, 2, pixels, {0, 3}, {"", "corrupt"}, std::vector<std::int32_t>(6, 1));
     EXPECT_EQ(file.pending_rows(), 2u);
     EXPECT_THROW(file.finish(), StoreError);
   }
@@ -179,7 +144,7 @@ TEST_F(StoreTest, FinishMarksCompleteAndDropsTheJournal) {
   {
     auto file = make(4);
     std::vector<std::uint8_t> pixels(4 * 6, 1);
-    file.write_rows(0, 4, pixels.data(), {0, 0, 0, 0}, {"", "", "", ""}, std::vector<std::int32_t>(12, 1));
+    write(file, 0, 4, pixels, {0, 0, 0, 0}, {"", "", "", ""}, std::vector<std::int32_t>(12, 1));
     file.finish();
   }
   EXPECT_TRUE(OutputFile::is_complete(path_));
