@@ -7,10 +7,10 @@ import cv2
 import h5py
 import numpy as np
 
+import tolerances as tol
 from harness import SAMPLE, TempDir, max_diff, mpirun, read, reference, sample_files
 
-# 1 grey level: libjpeg-turbo's SIMD and OpenCV may round one step apart (SPEC: Fidelity).
-TOLERANCE = 1
+TOLERANCE = tol.JPEG_DECODE
 
 
 class EndToEnd(unittest.TestCase):

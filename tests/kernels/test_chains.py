@@ -2,8 +2,7 @@
 
 Each reference starts from cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB) and spells out every
 kernel as the OpenCV/NumPy expression its declaration gives (`imgshard --list-kernels`).
-Tolerances: 0 for uint8 (the same OpenCV calls on the same decoded pixels: imgshard's exact
-decode equals cv2.imread on data/sample), 1e-5 for float32 (last-bit rounding).
+Tolerances (tests/tolerances.py): UINT8_EXACT for uint8, FLOAT32 for float32.
 """
 import math
 import os
@@ -16,9 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from harness import SAMPLE, TempDir, mpirun  # noqa: E402
-
-UINT8_TOLERANCE = 0
-FLOAT32_TOLERANCE = 1e-5
+import tolerances as tol  # noqa: E402
 
 
 def round_half_up(x):
@@ -125,7 +122,7 @@ class ChainsEqualOpenCV(unittest.TestCase):
                 layout = f.attrs["layout"]
         self.assertGreater(len(paths), 10)
         float32 = images.dtype == np.float32
-        tolerance = FLOAT32_TOLERANCE if float32 else UINT8_TOLERANCE
+        tolerance = tol.FLOAT32 if float32 else tol.UINT8_EXACT
         for i, rel in enumerate(paths):
             self.assertEqual(status[i], 0, rel)
             want = reference(decoded(os.path.join(SAMPLE, rel)))

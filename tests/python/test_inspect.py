@@ -119,6 +119,12 @@ class Install(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertTrue(r.stdout.startswith(site), r.stdout)
             self.assertTrue(os.path.isfile(os.path.join(site, "imgshard", "torch.py")))
+            # The tools' subpackages come along (install(DIRECTORY) copies the whole tree).
+            r = subprocess.run([sys.executable, "-c", "import imgshard.study.cli, imgshard.bench.cli; "
+                                "print(imgshard.study.__file__)"],
+                               capture_output=True, text=True, cwd="/", env={**env, "PYTHONPATH": site})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(r.stdout.startswith(os.path.join(site, "imgshard", "study")), r.stdout)
 
 
 if __name__ == "__main__":

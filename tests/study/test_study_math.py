@@ -1,22 +1,20 @@
 #!/usr/bin/python3
-"""Unit tests of scripts/imgshard_study.py: fits, Karp-Flatt, cost model, image lists.
+"""Unit tests of imgshard.study (the scaling study's math): fits, Karp-Flatt, cost model,
+image lists.
 
-Needs no imgshard binary. Run one group:  test_study_math.py AmdahlFit
+Needs no imgshard binary. Run one group (ctest sets PYTHONPATH to src/python and tests):
+    PYTHONPATH=src/python:tests test_study_math.py AmdahlFit
 """
 
 import math
 import os
-import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-sys.dont_write_bytecode = True   # keep __pycache__ out of the source tree
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "scripts")))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import imgshard_study as st  # noqa: E402
+import tolerances as tol
+from imgshard import study as st
 
 CORES = np.array([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64], dtype=float)
 
@@ -25,8 +23,8 @@ class AmdahlFit(unittest.TestCase):
     def test_exact_data(self):
         for f in (0.0, 0.01, 0.07, 0.3, 0.9):
             fit = st.fit_amdahl(CORES, st.amdahl_speedup(CORES, f))
-            self.assertAlmostEqual(fit.f, f, places=6)
-            self.assertLess(fit.rmse, 1e-6)
+            self.assertAlmostEqual(fit.f, f, places=tol.FIT_PLACES)
+            self.assertLess(fit.rmse, 10 ** -tol.FIT_PLACES)
             self.assertEqual(fit.law, "amdahl")
 
     def test_noisy_timings_recover_serial_fraction(self):
@@ -39,16 +37,16 @@ class AmdahlFit(unittest.TestCase):
             t = np.median(t_true * (1 + 0.02 * rng.standard_normal((3, CORES.size))), axis=0)
             speedup = t[0] / t
             fit = st.fit_amdahl(CORES, speedup)
-            self.assertLess(abs(fit.f - f), 0.01, f"seed {seed}: f = {fit.f}")
+            self.assertLess(abs(fit.f - f), tol.NOISY_FIT_F, f"seed {seed}: f = {fit.f}")
 
     def test_bounds(self):
-        self.assertAlmostEqual(st.fit_amdahl(CORES, CORES).f, 0.0, places=6)
-        self.assertAlmostEqual(st.fit_amdahl(CORES, 1.2 * CORES).f, 0.0, places=6)  # superlinear: clamped
-        self.assertAlmostEqual(st.fit_amdahl(CORES, np.ones_like(CORES)).f, 1.0, places=6)
+        self.assertAlmostEqual(st.fit_amdahl(CORES, CORES).f, 0.0, places=tol.FIT_PLACES)
+        self.assertAlmostEqual(st.fit_amdahl(CORES, 1.2 * CORES).f, 0.0, places=tol.FIT_PLACES)  # superlinear: clamped
+        self.assertAlmostEqual(st.fit_amdahl(CORES, np.ones_like(CORES)).f, 1.0, places=tol.FIT_PLACES)
 
     def test_predict_and_bad_input(self):
         fit = st.fit_amdahl([1, 2, 4], st.amdahl_speedup([1, 2, 4], 0.2))
-        self.assertAlmostEqual(float(fit.predict(1e9)), 5.0, places=3)   # 1/f
+        self.assertAlmostEqual(float(fit.predict(1e9)), 5.0, places=tol.AMDAHL_LIMIT_PLACES)   # 1/f
         with self.assertRaises(ValueError):
             st.fit_amdahl([1, 2], [1.0])
         with self.assertRaises(ValueError):
@@ -60,7 +58,7 @@ class KarpFlatt(unittest.TestCase):
         for f in (0.0, 0.07, 0.5):
             e = st.karp_flatt(st.amdahl_speedup(CORES, f), CORES)
             self.assertTrue(math.isnan(e[0]))               # p = 1: undefined
-            np.testing.assert_allclose(e[1:], f, atol=1e-12)
+            np.testing.assert_allclose(e[1:], f, atol=tol.CLOSED_FORM_ATOL)
 
     def test_scalar_and_growth(self):
         self.assertAlmostEqual(st.karp_flatt(1.5, 2), (1 / 1.5 - 0.5) / 0.5)
@@ -74,7 +72,8 @@ class KarpFlatt(unittest.TestCase):
 class Gustafson(unittest.TestCase):
     def test_exact_and_clamped(self):
         for f in (0.0, 0.1, 0.4):
-            self.assertAlmostEqual(st.fit_gustafson(CORES, st.gustafson_speedup(CORES, f)).f, f, places=12)
+            self.assertAlmostEqual(st.fit_gustafson(CORES, st.gustafson_speedup(CORES, f)).f, f,
+                                   places=tol.CLOSED_FORM_PLACES)
         self.assertEqual(st.fit_gustafson(CORES, 2 * CORES).f, 0.0)
 
     def test_speedup_and_efficiency(self):
@@ -101,18 +100,18 @@ class Projection(unittest.TestCase):
         for kw in ({}, {"threads": 1}, {"c_msg": 0.0}, {"c_wr": 0.002}, {"c_s": 0.0}):
             m = model(**kw)
             x = m.throughput(self.R)
-            self.assertTrue(np.all(np.diff(x) >= -1e-9), kw)
+            self.assertTrue(np.all(np.diff(x) >= -tol.MONOTONE_SLACK), kw)
             rstar = m.saturation_ranks()
             self.assertAlmostEqual(rstar, 1 + 1 / (m.c_0 * m.x_w))
             self.assertLess(rstar, self.R[-1])
             x_max = 1 / m.c_0
             after = self.R >= rstar
-            np.testing.assert_allclose(x[after], x_max, rtol=1e-12)
+            np.testing.assert_allclose(x[after], x_max, rtol=tol.PROJECTION_RTOL)
             self.assertTrue(np.all(x[~after] < x_max))
             u0 = m.rank0_utilisation(self.R)
             np.testing.assert_allclose(u0[after], 1.0)
             self.assertTrue(np.all(u0[~after] < 1.0))
-            self.assertTrue(np.all(np.diff(u0) >= -1e-12))
+            self.assertTrue(np.all(np.diff(u0) >= -tol.MONOTONE_SLACK))
             lo, hi = self.R[~after].max(), self.R[after].min()
             self.assertEqual(m.limit([lo, hi]), ["workers", "rank0"])
             # Continuous: the unsaturated branch reaches 1/c0 exactly at R*.
@@ -143,7 +142,7 @@ class Projection(unittest.TestCase):
         m = model(read_bw=200e6)
         cap = 200e6 / m.b_in
         x = m.throughput(self.R)
-        self.assertTrue(np.all(x <= cap + 1e-9))
+        self.assertTrue(np.all(x <= cap + tol.MONOTONE_SLACK))
         rr = m.read_saturation_ranks()
         self.assertLess(rr, m.saturation_ranks())
         self.assertEqual(m.limit([math.ceil(rr)]), ["read_bw"])
@@ -246,6 +245,16 @@ class ImageList(unittest.TestCase):
     def test_find_images_order(self):
         got = [os.path.relpath(p, self.root) for p in st.find_images(self.root)]
         self.assertEqual(got, ["B.PNG", "a.b.tif", "a/sub/y.webp", "a/z.JPEG", "b.jpg"])
+
+    def test_find_images_links(self):
+        # A link back up (a loop) is walked once; two links to one folder are both walked,
+        # as imgshard's own walker does (src/io/discover.cpp).
+        os.symlink(os.path.join(self.root, "a"), os.path.join(self.root, "a", "sub", "up"))
+        os.symlink(os.path.join(self.root, "a", "sub"), os.path.join(self.root, "c"))
+        got = [os.path.relpath(p, self.root) for p in st.find_images(self.root)]
+        # a/sub/up is a (on the path): cut. c is a/sub, so c/up is a (not on that path): walked,
+        # and its sub is c itself (on the path): cut.
+        self.assertEqual(got, ["B.PNG", "a.b.tif", "a/sub/y.webp", "a/z.JPEG", "b.jpg", "c/up/z.JPEG", "c/y.webp"])
 
     def read_list(self, path):
         folder = os.path.dirname(path)

@@ -7,7 +7,9 @@
 
 `imgshard.torch.ImageDataset` wraps it as a PyTorch Dataset (needs torch), and
 `python3 -m imgshard inspect out.h5` summarises a file. Only h5py and numpy are required;
-the file itself stays plain HDF5 (see README.md, "The HDF5 file").
+the file itself stays plain HDF5 (see README.md, "The HDF5 file"). The tools behind
+scripts/scaling-study and scripts/benchmark are `imgshard.study` and `imgshard.bench`
+(Matplotlib for the study's plots).
 """
 
 from .reader import (STATUS_NAMES, Failure, FileError, ImageFile, IncompleteFileError, NotImgshardFileError, Table,
