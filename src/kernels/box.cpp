@@ -1,20 +1,25 @@
 // box=K: mean over a K x K window.
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Box final : public Kernel {
+class Box final : public SameShape {
  public:
-  explicit Box(const ArgValues& a) : ksize_(a.integer("ksize")) {}
-
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("box", in);
-    return in;
+  static KernelSpec declaration() {
+    return {
+        .name = "box",
+        .summary = "box blur: mean of a K x K window",
+        .opencv = "cv2.blur(img, (K, K))",
+        .input = Input::u8_or_f32,
+        .args = {{.name = "ksize", .type = ArgType::integer, .doc = "window size (px)", .min = 1, .max = 255}},
+    };
   }
+
+  explicit Box(const ArgValues& a) : ksize_(a.integer("ksize")) {}
 
   void apply(const cv::Mat& in, cv::Mat& out) const override { cv::blur(in, out, cv::Size(ksize_, ksize_)); }
 
@@ -27,15 +32,6 @@ class Box final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& box_kernel() {
-  static const KernelSpec spec{
-      .name = "box",
-      .summary = "box blur: mean of a K x K window",
-      .opencv = "cv2.blur(img, (K, K))",
-      .args = {{.name = "ksize", .type = ArgType::integer, .doc = "window size (px)", .min = 1, .max = 255}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Box>(a); },
-  };
-  return spec;
-}
+const KernelSpec& box_kernel() { return declared<Box>(); }
 
 }  // namespace imgshard::kernels

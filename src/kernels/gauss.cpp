@@ -2,23 +2,30 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Gauss final : public Kernel {
+class Gauss final : public SameShape {
  public:
+  static KernelSpec declaration() {
+    return {
+        .name = "gauss",
+        .summary = "Gaussian blur",
+        .opencv = "cv2.GaussianBlur(img, (K, K), S)  # K=0: size from sigma",
+        .input = Input::u8_or_f32,
+        .args = {{.name = "sigma", .type = ArgType::number, .doc = "standard deviation (px)", .min = 0, .max = 100,
+                  .min_exclusive = true},
+                 {.name = "ksize", .type = ArgType::integer, .default_value = "0",
+                  .doc = "odd kernel size, 0: from sigma (6 sigma + 1 for uint8)", .min = 0, .max = 255}},
+    };
+  }
+
   explicit Gauss(const ArgValues& a) : sigma_(a.number("sigma")), ksize_(a.integer("ksize")) {
     if (ksize_ != 0 && ksize_ % 2 == 0)
       throw KernelError(fmt::format("gauss: ksize must be odd or 0, got '{}'", ksize_));
-  }
-
-  // uint8 and float32 (after normalize) both: the blur is linear.
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("gauss", in);
-    return in;
   }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
@@ -34,18 +41,6 @@ class Gauss final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& gauss_kernel() {
-  static const KernelSpec spec{
-      .name = "gauss",
-      .summary = "Gaussian blur",
-      .opencv = "cv2.GaussianBlur(img, (K, K), S)  # K=0: size from sigma",
-      .args = {{.name = "sigma", .type = ArgType::number, .doc = "standard deviation (px)", .min = 0, .max = 100,
-                .min_exclusive = true},
-               {.name = "ksize", .type = ArgType::integer, .default_value = "0",
-                .doc = "odd kernel size, 0: from sigma (6 sigma + 1 for uint8)", .min = 0, .max = 255}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Gauss>(a); },
-  };
-  return spec;
-}
+const KernelSpec& gauss_kernel() { return declared<Gauss>(); }
 
 }  // namespace imgshard::kernels

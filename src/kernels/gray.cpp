@@ -1,15 +1,21 @@
 // gray: RGB to one grey channel (ITU-R BT.601 weights, OpenCV's fixed-point rounding).
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Gray final : public Kernel {
+class Gray final : public OneChannel {
  public:
-  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("gray", in); }
+  static KernelSpec declaration() {
+    return {
+        .name = "gray",
+        .summary = "one grey channel (a grey image passes unchanged)",
+        .opencv = "cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)",
+    };
+  }
 
   // A one-channel image is already grey: it is copied unchanged.
   void apply(const cv::Mat& in, cv::Mat& out) const override {
@@ -24,15 +30,6 @@ class Gray final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& gray_kernel() {
-  static const KernelSpec spec{
-      .name = "gray",
-      .summary = "one grey channel (a grey image passes unchanged)",
-      .opencv = "cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)",
-      .args = {},
-      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<Gray>(); },
-  };
-  return spec;
-}
+const KernelSpec& gray_kernel() { return declared<Gray>(); }
 
 }  // namespace imgshard::kernels

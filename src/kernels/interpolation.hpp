@@ -11,20 +11,17 @@
 
 namespace imgshard::kernels {
 
+// Read as the cv::InterpolationFlags value: a.choice<int>("interp").
 inline ArgSpec interpolation_arg() {
   return {.name = "interp",
           .type = ArgType::choice,
           .default_value = "area",
           .doc = "interpolation: cv2.INTER_AREA, _LINEAR, _CUBIC, _NEAREST, _LANCZOS4",
-          .choices = {"area", "linear", "cubic", "nearest", "lanczos"}};
-}
-
-inline int interpolation_flag(const std::string& name) {
-  if (name == "linear") return cv::INTER_LINEAR;
-  if (name == "cubic") return cv::INTER_CUBIC;
-  if (name == "nearest") return cv::INTER_NEAREST;
-  if (name == "lanczos") return cv::INTER_LANCZOS4;
-  return cv::INTER_AREA;
+          .choices = {{"area", cv::INTER_AREA},
+                      {"linear", cv::INTER_LINEAR},
+                      {"cubic", cv::INTER_CUBIC},
+                      {"nearest", cv::INTER_NEAREST},
+                      {"lanczos", cv::INTER_LANCZOS4}}};
 }
 
 // cv::resize(in, out, size, 0, 0, flag), with INTER_AREA going through our own resampler

@@ -1,17 +1,20 @@
 // invert: 255 - img.
 #include <opencv2/core.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Invert final : public Kernel {
+class Invert final : public SameShape {
  public:
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("invert", in);
-    return in;
+  static KernelSpec declaration() {
+    return {
+        .name = "invert",
+        .summary = "negative image",
+        .opencv = "255 - img",
+    };
   }
 
   // For uint8, bitwise not is 255 - x.
@@ -22,15 +25,6 @@ class Invert final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& invert_kernel() {
-  static const KernelSpec spec{
-      .name = "invert",
-      .summary = "negative image",
-      .opencv = "255 - img",
-      .args = {},
-      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<Invert>(); },
-  };
-  return spec;
-}
+const KernelSpec& invert_kernel() { return declared<Invert>(); }
 
 }  // namespace imgshard::kernels

@@ -1,14 +1,17 @@
 #pragma once
 // The contract every kernel follows. A kernel is a pure function of one image (or of a row
 // tile of one): it knows nothing of files, ranks or threads. Each kernel lives in its own
-// file and is declared once by a KernelSpec; --list-kernels, the pipeline parser's messages
-// and README's kernel table are all generated from those declarations.
+// file and is declared once, by a KernelSpec its class returns from a static declaration()
+// (see declared<K>); --list-kernels, the pipeline parser's messages and README's kernel
+// table are all generated from those declarations.
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -48,6 +51,23 @@ enum class ArgType {
 
 inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
 
+// A word an argument takes and the value it stands for, declared together: the parser checks
+// the word, the kernel reads the value (ArgValues::choice, or integer() for the words an
+// integer argument also takes), so no kernel spells its words a second time.
+struct Choice {
+  std::string word;
+  int value = 0;
+
+  Choice(std::string w, int v) : word(std::move(w)), value(v) {}
+  template <class E>
+    requires std::is_enum_v<E>
+  Choice(std::string w, E v) : word(std::move(w)), value(static_cast<int>(v)) {}
+};
+
+// What a step takes, checked by the pipeline before the step's output_shape: no step takes
+// layout=chw's planes; most take uint8 only, the linear ones and geometry also normalize's float32.
+enum class Input { u8, u8_or_f32 };
+
 // One argument, declared once: name, type, default, range, doc.
 struct ArgSpec {
   std::string name;
@@ -57,23 +77,34 @@ struct ArgSpec {
   double min = -kNoLimit;     // for integer/number (and each element of numbers)
   double max = kNoLimit;
   bool min_exclusive = false;  // "must be > min" rather than ">= min"
-  std::vector<std::string> choices;  // for choice; an integer/number arg may also accept these words
+  std::vector<Choice> choices;  // for choice; an integer/number arg may also take these words
 
   bool required() const { return default_value.empty(); }
 };
 
-// The validated arguments of one step, by name, as their canonical text. Typed getters parse.
+// The validated arguments of one step, by name, as their canonical text. Typed getters parse;
+// a word of the argument's declared choices reads as the value declared with it.
 class ArgValues {
  public:
-  void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
+  void set(const ArgSpec& arg, std::string value) { values_[arg.name] = {&arg, std::move(value)}; }
   bool has(const std::string& name) const { return values_.count(name) != 0; }
   const std::string& text(const std::string& name) const;
   int integer(const std::string& name) const;
   double number(const std::string& name) const;
   std::vector<double> numbers(const std::string& name) const;
+  template <class E>
+  E choice(const std::string& name) const {
+    return static_cast<E>(integer(name));
+  }
 
  private:
-  std::map<std::string, std::string> values_;
+  struct Value {
+    const ArgSpec* arg = nullptr;
+    std::string text;
+  };
+  const Value& at(const std::string& name) const;
+  std::optional<int> chosen(const std::string& name) const;  // the value of the word given, if one was
+  std::map<std::string, Value> values_;
 };
 
 // A step fed its input one row at a time, top to bottom (by a decoder, as it decodes).
@@ -92,7 +123,8 @@ class Kernel {
   virtual ~Kernel() = default;
 
   // The shape this step produces from `in`; throws KernelError when it cannot take `in`
-  // (e.g. `equalize` after `normalize`). Runs once per pipeline, before any image.
+  // (e.g. `normalize` with 3 means after `gray`). Runs once per pipeline, before any image,
+  // once `in` has passed the declaration's Input (e.g. `equalize` after `normalize` has not).
   virtual ImageShape output_shape(const ImageShape& in) const = 0;
 
   // out = f(in). `in` is continuous RGB (or 1-channel) of the type output_shape was given.
@@ -122,12 +154,13 @@ struct KernelSpec {
   std::string name;
   std::string summary;  // one line: what it does
   std::string opencv;   // the OpenCV/NumPy expression it equals, for docs and tests
+  Input input = Input::u8;
   std::vector<ArgSpec> args;
   // Positional arguments are read in declaration order, unless one of these lists names
   // another order for exactly that many of them. crop declares width, height, x, y and the
   // form {x, y, width, height}, so that both crop=W:H and crop=x:y:W:H read as users expect.
   std::vector<std::vector<std::string>> positional_forms;
-  std::unique_ptr<Kernel> (*make)(const ArgValues& args) = nullptr;
+  std::unique_ptr<Kernel> (*make)(const ArgValues& args) = nullptr;  // set by declared<K>()
 
   // The index in `args` of the `position`-th of `count` positional arguments.
   std::size_t positional_index(std::size_t position, std::size_t count) const {
@@ -138,5 +171,26 @@ struct KernelSpec {
     return position;
   }
 };
+
+// The one factory: K built from the validated arguments, or from none.
+template <class K>
+std::unique_ptr<Kernel> make_kernel(const ArgValues& args) {
+  if constexpr (std::is_constructible_v<K, const ArgValues&>)
+    return std::make_unique<K>(args);
+  else
+    return std::make_unique<K>();
+}
+
+// The declaration of kernel K, made once: what K::declaration() says, built by make_kernel<K>.
+// A kernel's file ends with `const KernelSpec& NAME_kernel() { return declared<K>(); }`.
+template <class K>
+const KernelSpec& declared() {
+  static const KernelSpec spec = [] {
+    KernelSpec s = K::declaration();
+    s.make = make_kernel<K>;
+    return s;
+  }();
+  return spec;
+}
 
 }  // namespace imgshard::kernels

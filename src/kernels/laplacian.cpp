@@ -1,15 +1,21 @@
 // laplacian: absolute Laplacian of the grey image (3x3 aperture), one channel.
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Laplacian final : public Kernel {
+class Laplacian final : public OneChannel {
  public:
-  ImageShape output_shape(const ImageShape& in) const override { return one_channel_u8("laplacian", in); }
+  static KernelSpec declaration() {
+    return {
+        .name = "laplacian",
+        .summary = "absolute Laplacian of the grey image, one channel",
+        .opencv = "cv2.convertScaleAbs(cv2.Laplacian(g, cv2.CV_16S))",
+    };
+  }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat g, lap;
@@ -23,15 +29,6 @@ class Laplacian final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& laplacian_kernel() {
-  static const KernelSpec spec{
-      .name = "laplacian",
-      .summary = "absolute Laplacian of the grey image, one channel",
-      .opencv = "cv2.convertScaleAbs(cv2.Laplacian(g, cv2.CV_16S))",
-      .args = {},
-      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<Laplacian>(); },
-  };
-  return spec;
-}
+const KernelSpec& laplacian_kernel() { return declared<Laplacian>(); }
 
 }  // namespace imgshard::kernels

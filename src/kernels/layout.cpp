@@ -3,7 +3,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
@@ -11,19 +11,30 @@ namespace {
 
 class LayoutStep final : public Kernel {
  public:
-  explicit LayoutStep(const ArgValues& a) : chw_(a.text("order") == "chw") {}
+  static KernelSpec declaration() {
+    return {
+        .name = "layout",
+        .summary = "store [N, C, H, W] (chw) instead of [N, H, W, C]; the last step",
+        .opencv = "img.transpose(2, 0, 1)",
+        .input = Input::u8_or_f32,
+        .args = {{.name = "order", .type = ArgType::choice,
+                  .doc = "chw: channel planes; hwc: interleaved (the default layout)",
+                  .choices = {{"chw", Layout::chw}, {"hwc", Layout::hwc}}}},
+    };
+  }
 
-  // After chw every other kernel refuses (require_hwc): the planes are not an image any more.
+  explicit LayoutStep(const ArgValues& a) : layout_(a.choice<Layout>("order")) {}
+
+  // After chw every other kernel refuses (check_input): the planes are not an image any more.
   ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("layout", in);
     ImageShape out = in;
-    if (chw_) out.layout = Layout::chw;
+    out.layout = layout_;
     return out;
   }
 
   // chw: a (C*H) x W one-channel Mat, plane c in rows [c*H, (c+1)*H). hwc: unchanged.
   void apply(const cv::Mat& in, cv::Mat& out) const override {
-    if (!chw_ || in.channels() == 1) {
+    if (layout_ == Layout::hwc || in.channels() == 1) {
       in.copyTo(out);
       return;
     }
@@ -36,23 +47,11 @@ class LayoutStep final : public Kernel {
   }
 
  private:
-  bool chw_;
+  Layout layout_;
 };
 
 }  // namespace
 
-const KernelSpec& layout_kernel() {
-  static const KernelSpec spec{
-      .name = "layout",
-      .summary = "store [N, C, H, W] (chw) instead of [N, H, W, C]; the last step",
-      .opencv = "img.transpose(2, 0, 1)",
-      .args = {{.name = "order",
-                .type = ArgType::choice,
-                .doc = "chw: channel planes; hwc: interleaved (the default layout)",
-                .choices = {"chw", "hwc"}}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<LayoutStep>(a); },
-  };
-  return spec;
-}
+const KernelSpec& layout_kernel() { return declared<LayoutStep>(); }
 
 }  // namespace imgshard::kernels

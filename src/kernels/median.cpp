@@ -2,21 +2,25 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Median final : public Kernel {
+class Median final : public SameShape {
  public:
-  explicit Median(const ArgValues& a) : ksize_(a.integer("ksize")) {
-    if (ksize_ % 2 == 0) throw KernelError(fmt::format("median: ksize must be odd, got '{}'", ksize_));
+  static KernelSpec declaration() {
+    return {
+        .name = "median",
+        .summary = "median filter over a K x K window",
+        .opencv = "cv2.medianBlur(img, K)",
+        .args = {{.name = "ksize", .type = ArgType::integer, .doc = "odd window size (px)", .min = 1, .max = 255}},
+    };
   }
 
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("median", in);
-    return in;
+  explicit Median(const ArgValues& a) : ksize_(a.integer("ksize")) {
+    if (ksize_ % 2 == 0) throw KernelError(fmt::format("median: ksize must be odd, got '{}'", ksize_));
   }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override { cv::medianBlur(in, out, ksize_); }
@@ -29,15 +33,6 @@ class Median final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& median_kernel() {
-  static const KernelSpec spec{
-      .name = "median",
-      .summary = "median filter over a K x K window",
-      .opencv = "cv2.medianBlur(img, K)",
-      .args = {{.name = "ksize", .type = ArgType::integer, .doc = "odd window size (px)", .min = 1, .max = 255}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Median>(a); },
-  };
-  return spec;
-}
+const KernelSpec& median_kernel() { return declared<Median>(); }
 
 }  // namespace imgshard::kernels

@@ -4,14 +4,35 @@
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
+// mean and std: a value per channel (R/G/B), or one for all, each over `min` and at most 1000.
+ArgSpec per_channel_arg(std::string name, std::string default_value, double min, bool min_exclusive) {
+  return {.name = std::move(name),
+          .type = ArgType::numbers,
+          .default_value = std::move(default_value),
+          .doc = "per channel (R/G/B, or one value)",
+          .min = min,
+          .max = 1000,
+          .min_exclusive = min_exclusive};
+}
+
 class Normalize final : public Kernel {
  public:
+  static KernelSpec declaration() {
+    return {
+        .name = "normalize",
+        .summary = "float32 (img / 255 - mean) / std per channel (defaults: ImageNet's RGB)",
+        .opencv = "((img / 255.0 - mean) / std).astype(np.float32)",
+        .args = {per_channel_arg("mean", "0.485/0.456/0.406", -1000, false),
+                 per_channel_arg("std", "0.229/0.224/0.225", 0, true)},
+    };
+  }
+
   explicit Normalize(const ArgValues& a) : mean_(a.numbers("mean")), std_(a.numbers("std")) {
     // Each value a channel can take, computed in double as NumPy does, then rounded to float once.
     for (std::size_t c = 0; c < 3; ++c) {
@@ -21,7 +42,6 @@ class Normalize final : public Kernel {
   }
 
   ImageShape output_shape(const ImageShape& in) const override {
-    require_u8("normalize", in);
     for (const auto* list : {&mean_, &std_})
       if (list->size() != 1 && int(list->size()) != in.channels)
         throw KernelError(fmt::format(
@@ -64,18 +84,6 @@ class Normalize final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& normalize_kernel() {
-  static const KernelSpec spec{
-      .name = "normalize",
-      .summary = "float32 (img / 255 - mean) / std per channel (defaults: ImageNet's RGB)",
-      .opencv = "((img / 255.0 - mean) / std).astype(np.float32)",
-      .args = {{.name = "mean", .type = ArgType::numbers, .default_value = "0.485/0.456/0.406",
-                .doc = "per channel (R/G/B, or one value)", .min = -1000, .max = 1000},
-               {.name = "std", .type = ArgType::numbers, .default_value = "0.229/0.224/0.225",
-                .doc = "per channel (R/G/B, or one value)", .min = 0, .max = 1000, .min_exclusive = true}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Normalize>(a); },
-  };
-  return spec;
-}
+const KernelSpec& normalize_kernel() { return declared<Normalize>(); }
 
 }  // namespace imgshard::kernels

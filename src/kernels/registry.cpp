@@ -90,9 +90,15 @@ bool in_range(const ArgSpec& arg, double v) {
   return v <= arg.max;
 }
 
-std::string type_text(const ArgSpec& arg) {
+// The declared words, joined by `sep`: "h|v|hv", "stretch, crop, pad".
+std::string words_of(const ArgSpec& arg, std::string_view sep) {
   std::string words;
-  for (const auto& c : arg.choices) words += (words.empty() ? "" : "|") + c;
+  for (const auto& c : arg.choices) words += (words.empty() ? "" : std::string(sep)) + c.word;
+  return words;
+}
+
+std::string type_text(const ArgSpec& arg) {
+  const std::string words = words_of(arg, "|");
   switch (arg.type) {
     case ArgType::integer: return words.empty() ? "int" : "int|" + words;
     case ArgType::number: return words.empty() ? "number" : "number|" + words;
@@ -109,9 +115,8 @@ std::string validate_arg(const KernelSpec& kernel, const ArgSpec& arg, std::stri
     return KernelError(fmt::format("{}: {} must be {}, got '{}'", kernel.name, arg.name, what, value));
   };
   for (const auto& c : arg.choices)
-    if (value == c) return std::string(value);
-  std::string words;  // the accepted words, for the messages: "center", "stretch, crop, pad"
-  for (const auto& c : arg.choices) words += (words.empty() ? "" : ", ") + c;
+    if (value == c.word) return std::string(value);
+  const std::string words = words_of(arg, ", ");  // for the messages: "center", "stretch, crop, pad"
   switch (arg.type) {
     case ArgType::choice:
       throw fail("one of " + words);
@@ -149,15 +154,39 @@ std::string validate_arg(const KernelSpec& kernel, const ArgSpec& arg, std::stri
   throw fail("valid");
 }
 
-const std::string& ArgValues::text(const std::string& name) const {
+void check_input(const KernelSpec& kernel, const ImageShape& in) {
+  if (in.layout != Layout::hwc)
+    throw KernelError(fmt::format("{}: cannot follow layout=chw (layout must be the last step)", kernel.name));
+  // normalize is the one step that makes float32, so say which step is in the way.
+  if (kernel.input == Input::u8 && in.type != ElemType::u8)
+    throw KernelError(fmt::format("{}: needs uint8 input, but follows normalize (float32): put normalize after it",
+                                  kernel.name));
+}
+
+const ArgValues::Value& ArgValues::at(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) throw KernelError("internal: argument '" + name + "' was not declared");
   return it->second;
 }
 
-int ArgValues::integer(const std::string& name) const { return std::stoi(text(name)); }
+const std::string& ArgValues::text(const std::string& name) const { return at(name).text; }
 
-double ArgValues::number(const std::string& name) const { return std::stod(text(name)); }
+std::optional<int> ArgValues::chosen(const std::string& name) const {
+  const Value& v = at(name);
+  for (const auto& c : v.arg->choices)
+    if (c.word == v.text) return c.value;
+  return std::nullopt;
+}
+
+int ArgValues::integer(const std::string& name) const {
+  const auto word = chosen(name);
+  return word ? *word : std::stoi(text(name));
+}
+
+double ArgValues::number(const std::string& name) const {
+  const auto word = chosen(name);
+  return word ? double(*word) : std::stod(text(name));
+}
 
 std::vector<double> ArgValues::numbers(const std::string& name) const {
   std::vector<double> result;

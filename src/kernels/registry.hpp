@@ -19,4 +19,8 @@ std::string kernels_markdown_table();
 // text. Throws KernelError "<kernel>: <arg> must be ..., got ...".
 std::string validate_arg(const KernelSpec& kernel, const ArgSpec& arg, std::string_view value);
 
+// Checks `in` against the kernel's declared Input (no step takes layout=chw's planes; a u8
+// step does not take float32). Throws KernelError "<kernel>: cannot follow ..." or "needs uint8".
+void check_input(const KernelSpec& kernel, const ImageShape& in);
+
 }  // namespace imgshard::kernels

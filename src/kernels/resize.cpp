@@ -4,7 +4,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/interpolation.hpp"
 #include "kernels/kernel.hpp"
 
@@ -15,14 +15,33 @@ enum class Mode { stretch, crop, pad };
 
 class Resize final : public Kernel {
  public:
+  static KernelSpec declaration() {
+    return {
+        .name = "resize",
+        .summary = "scale to W x H: stretch, or keep aspect and centre-crop or pad",
+        .opencv = "cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)",
+        .input = Input::u8_or_f32,
+        .args = {pixels_arg("width", "output width (px)"),
+                 pixels_arg("height", "output height (px)"),
+                 {.name = "mode",
+                  .type = ArgType::choice,
+                  .default_value = "stretch",
+                  .doc = "stretch; crop: scale by max(W/w,H/h) then centre-crop; pad: scale by min(W/w,H/h) then "
+                         "centre on a fill canvas",
+                  .choices = {{"stretch", Mode::stretch}, {"crop", Mode::crop}, {"pad", Mode::pad}}},
+                 interpolation_arg(),
+                 {.name = "fill", .type = ArgType::integer, .default_value = "0", .doc = "pad colour", .min = 0,
+                  .max = 255}},
+    };
+  }
+
   explicit Resize(const ArgValues& a)
       : size_(a.integer("width"), a.integer("height")),
-        mode_(a.text("mode") == "crop" ? Mode::crop : a.text("mode") == "pad" ? Mode::pad : Mode::stretch),
-        interp_(interpolation_flag(a.text("interp"))),
+        mode_(a.choice<Mode>("mode")),
+        interp_(a.choice<int>("interp")),
         fill_(a.integer("fill")) {}
 
   ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("resize", in);
     ImageShape out = in;
     out.width = size_.width;
     out.height = size_.height;
@@ -100,25 +119,6 @@ class Resize final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& resize_kernel() {
-  static const KernelSpec spec{
-      .name = "resize",
-      .summary = "scale to W x H: stretch, or keep aspect and centre-crop or pad",
-      .opencv = "cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)",
-      .args = {{.name = "width", .type = ArgType::integer, .doc = "output width (px)", .min = 1, .max = 65535},
-               {.name = "height", .type = ArgType::integer, .doc = "output height (px)", .min = 1, .max = 65535},
-               {.name = "mode",
-                .type = ArgType::choice,
-                .default_value = "stretch",
-                .doc = "stretch; crop: scale by max(W/w,H/h) then centre-crop; pad: scale by min(W/w,H/h) then "
-                       "centre on a fill canvas",
-                .choices = {"stretch", "crop", "pad"}},
-               interpolation_arg(),
-               {.name = "fill", .type = ArgType::integer, .default_value = "0", .doc = "pad colour", .min = 0,
-                .max = 255}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Resize>(a); },
-  };
-  return spec;
-}
+const KernelSpec& resize_kernel() { return declared<Resize>(); }
 
 }  // namespace imgshard::kernels

@@ -1,21 +1,28 @@
 // sharpen=amount=A:sigma=S: unsharp mask, img + A * (img - GaussianBlur(img, sigma S)).
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/kernel.hpp"
 
 namespace imgshard::kernels {
 namespace {
 
-class Sharpen final : public Kernel {
+class Sharpen final : public SameShape {
  public:
-  explicit Sharpen(const ArgValues& a) : amount_(a.number("amount")), sigma_(a.number("sigma")) {}
-
-  // uint8 and float32 both: the mask is linear.
-  ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("sharpen", in);
-    return in;
+  static KernelSpec declaration() {
+    return {
+        .name = "sharpen",
+        .summary = "unsharp mask: add A times the detail finer than sigma",
+        .opencv = "cv2.addWeighted(img, 1 + A, cv2.GaussianBlur(img, (0, 0), S), -A, 0)",
+        .input = Input::u8_or_f32,
+        .args = {{.name = "amount", .type = ArgType::number, .default_value = "1", .doc = "strength A", .min = 0,
+                  .max = 100},
+                 {.name = "sigma", .type = ArgType::number, .default_value = "1",
+                  .doc = "blur sigma S (px): the scale of the detail", .min = 0, .max = 100, .min_exclusive = true}},
+    };
   }
+
+  explicit Sharpen(const ArgValues& a) : amount_(a.number("amount")), sigma_(a.number("sigma")) {}
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
     cv::Mat blurred;
@@ -31,18 +38,6 @@ class Sharpen final : public Kernel {
 
 }  // namespace
 
-const KernelSpec& sharpen_kernel() {
-  static const KernelSpec spec{
-      .name = "sharpen",
-      .summary = "unsharp mask: add A times the detail finer than sigma",
-      .opencv = "cv2.addWeighted(img, 1 + A, cv2.GaussianBlur(img, (0, 0), S), -A, 0)",
-      .args = {{.name = "amount", .type = ArgType::number, .default_value = "1", .doc = "strength A", .min = 0,
-                .max = 100},
-               {.name = "sigma", .type = ArgType::number, .default_value = "1",
-                .doc = "blur sigma S (px): the scale of the detail", .min = 0, .max = 100, .min_exclusive = true}},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Sharpen>(a); },
-  };
-  return spec;
-}
+const KernelSpec& sharpen_kernel() { return declared<Sharpen>(); }
 
 }  // namespace imgshard::kernels

@@ -4,7 +4,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
+#include "kernels/common.hpp"
 #include "kernels/interpolation.hpp"
 #include "kernels/kernel.hpp"
 
@@ -13,7 +13,17 @@ namespace {
 
 class Shorter final : public Kernel {
  public:
-  explicit Shorter(const ArgValues& a) : side_(a.integer("size")), interp_(interpolation_flag(a.text("interp"))) {}
+  static KernelSpec declaration() {
+    return {
+        .name = "shorter",
+        .summary = "keep the aspect, scale the shorter side to S (size varies: follow with crop)",
+        .opencv = "cv2.resize(img, (S, round(h*S/w)) if w < h else (round(w*S/h), S), interpolation=cv2.INTER_AREA)",
+        .input = Input::u8_or_f32,
+        .args = {pixels_arg("size", "length of the shorter side (px)"), interpolation_arg()},
+    };
+  }
+
+  explicit Shorter(const ArgValues& a) : side_(a.integer("size")), interp_(a.choice<int>("interp")) {}
 
   // The shorter side becomes S, the longer one round(long * S / short) (halves away from 0),
   // at least 1; a square stays square.
@@ -24,7 +34,6 @@ class Shorter final : public Kernel {
   }
 
   ImageShape output_shape(const ImageShape& in) const override {
-    require_hwc("shorter", in);
     ImageShape out = in;
     if (in.fixed()) {
       const cv::Size s = target({in.width, in.height});
@@ -43,23 +52,11 @@ class Shorter final : public Kernel {
   }
 
  private:
-  int side_;
-  int interp_;
+  int side_, interp_;
 };
 
 }  // namespace
 
-const KernelSpec& shorter_kernel() {
-  static const KernelSpec spec{
-      .name = "shorter",
-      .summary = "keep the aspect, scale the shorter side to S (size varies: follow with crop)",
-      .opencv = "cv2.resize(img, (S, round(h*S/w)) if w < h else (round(w*S/h), S), interpolation=cv2.INTER_AREA)",
-      .args = {{.name = "size", .type = ArgType::integer, .doc = "length of the shorter side (px)", .min = 1,
-                .max = 65535},
-               interpolation_arg()},
-      .make = [](const ArgValues& a) -> std::unique_ptr<Kernel> { return std::make_unique<Shorter>(a); },
-  };
-  return spec;
-}
+const KernelSpec& shorter_kernel() { return declared<Shorter>(); }
 
 }  // namespace imgshard::kernels

@@ -1,8 +1,7 @@
 // sobel: gradient magnitude of the grey image, 3x3 Sobel derivatives.
 #include <opencv2/imgproc.hpp>
 
-#include "kernels/input_rules.hpp"
-#include "kernels/kernel.hpp"
+#include "kernels/common.hpp"
 
 namespace imgshard::kernels {
 namespace {
@@ -11,15 +10,6 @@ void derivative(const cv::Mat& g, cv::Mat& d, int dx, int dy) { cv::Sobel(g, d, 
 
 }  // namespace
 
-const KernelSpec& sobel_kernel() {
-  static const KernelSpec spec{
-      .name = "sobel",
-      .summary = "edge strength: magnitude of the 3x3 Sobel gradient of the grey image, one channel",
-      .opencv = "cv2.convertScaleAbs(cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)))",
-      .args = {},
-      .make = [](const ArgValues&) -> std::unique_ptr<Kernel> { return std::make_unique<GradientMagnitude>("sobel", derivative); },
-  };
-  return spec;
-}
+const KernelSpec& sobel_kernel() { return gradient_magnitude_kernel<derivative>("sobel", "Sobel"); }
 
 }  // namespace imgshard::kernels

@@ -58,7 +58,7 @@ Step parse_step(std::string_view text) {
       }
       if (given[index]) throw KernelError(fmt::format("{}: {} given twice", name, spec->args[index].name));
       given[index] = true;
-      step.args.set(spec->args[index].name, kernels::validate_arg(*spec, spec->args[index], value));
+      step.args.set(spec->args[index], kernels::validate_arg(*spec, spec->args[index], value));
     }
   }
   step.canonical = name;
@@ -66,7 +66,7 @@ Step parse_step(std::string_view text) {
     const auto& arg = spec->args[i];
     if (!given[i]) {
       if (arg.required()) throw KernelError(fmt::format("{}: missing required argument {}", name, arg.name));
-      step.args.set(arg.name, arg.default_value);
+      step.args.set(arg, arg.default_value);
     }
     step.canonical += fmt::format("{}{}={}", i == 0 ? "=" : ":", arg.name, step.args.text(arg.name));
   }
@@ -82,6 +82,7 @@ Pipeline Pipeline::parse(std::string_view spec) {
   ImageShape shape;  // decoded RGB uint8 of any size
   for (std::string_view text : split(spec, ',')) {
     Step step = parse_step(text);
+    kernels::check_input(*step.spec, shape);
     shape = step.kernel->output_shape(shape);
     p.canonical_ += (p.canonical_.empty() ? "" : ",") + step.canonical;
     p.steps_.push_back(std::move(step));
