@@ -114,6 +114,38 @@ def main():
     before = read_csv(os.path.join(out, "study.csv"))
     run([sys.executable, a.script, "--reanalyze", "--out", out])
     assert read_csv(os.path.join(out, "study.csv")) == before, "--reanalyze changed study.csv"
+    assert {r["writer"] for r in before} == {"ranks"}, "the default writer is ranks"
+
+    # 4. Both writers: every configuration with --writer ranks and --writer root, the
+    # projection's R* for each (before and after), a file system's bandwidth as a what-if.
+    out4 = os.path.join(a.workdir, "writers")
+    text = run(study + ["--input", inp, "--ranks", "1,2", "--threads", "1", "--writer", "ranks,root",
+                        "--project", "64", "--fs-bandwidth", "100", "--chunk", "4", "--out", out4])
+    rows4 = read_csv(os.path.join(out4, "study.csv"))
+    assert sorted((int(r["ranks"]), r["writer"]) for r in rows4) == [(1, "ranks"), (1, "root"), (2, "ranks"),
+                                                                     (2, "root")], rows4
+    for r in rows4:
+        if int(r["ranks"]) == 2:
+            # rank 0 receives only metadata with --writer ranks, every row with --writer root
+            row_bytes = int(r["bytes_written"]) // N_IMAGES
+            assert row_bytes == 224 * 224 * 3, r
+            if r["writer"] == "ranks":
+                assert int(r["r0_bytes_received"]) < 0.01 * int(r["bytes_written"]), r
+                assert int(r["r0_bytes_written"]) < int(r["bytes_written"]), r
+            else:
+                assert int(r["r0_bytes_received"]) >= int(r["bytes_written"]) - int(r["r0_bytes_written"]), r
+                assert int(r["r0_bytes_written"]) == int(r["bytes_written"]), r
+    assert "with --writer root" in text and "with --writer ranks" in text, "no R* before and after"
+    proj4 = read_csv(os.path.join(out4, "projection.csv"))
+    assert sorted({p["writer"] for p in proj4}) == ["ranks", "root"] and len(proj4) == 2 * 64, len(proj4)
+    assert {p["limit"] for p in proj4} <= {"workers", "rank0", "fs"}, {p["limit"] for p in proj4}
+    check_png(os.path.join(out4, "projection.png"))
+
+    # 5. A study.csv alone (as in data/measured/): table, plots and projection from its medians.
+    out5 = os.path.join(a.workdir, "from-csv")
+    text = run([sys.executable, a.script, "--from-csv", os.path.join(out4, "study.csv"), "--project", "16",
+                "--out", out5])
+    assert "R* " in text and os.path.isfile(os.path.join(out5, "projection.csv")), "no projection from the CSV"
     print("study e2e: OK")
     return 0
 

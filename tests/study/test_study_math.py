@@ -148,6 +148,52 @@ class Projection(unittest.TestCase):
         self.assertEqual(m.limit([math.ceil(rr)]), ["read_bw"])
         self.assertEqual(m.limit([math.floor(rr)]), ["workers"])
 
+    def test_ranks_writer_and_file_system(self):
+        # Every rank writes its own rows (c_own), rank 0 only coordinates (c_msg + c_wr).
+        m = model(writer="ranks", c_own=0.0004, c_msg=0.00001, c_wr=0.0)
+        self.assertAlmostEqual(m.x_w, 1 / (m.c_w / m.threads + m.c_s + m.c_own))
+        self.assertAlmostEqual(m.rank_bytes_per_s, m.b_out * m.x_w)
+        self.assertAlmostEqual(m.write_bw, m.b_out / m.c_own)
+        rstar0 = m.saturation_ranks()
+        self.assertAlmostEqual(rstar0, 1 + 1 / (m.c_0 * m.x_w))
+        self.assertAlmostEqual(float(m.throughput(1)), m.x_0 / (1 + m.c_0 * m.x_0))
+        self.assertEqual(m.fs_saturation_ranks(), math.inf)
+        self.assertEqual(m.r_star(), (rstar0, "rank0"))
+        # A file system of 20 per-rank streams: it binds at about 20 ranks, well before rank 0.
+        fs = m.with_fs_bw(20 * m.rank_bytes_per_s)
+        self.assertEqual(fs.c_wr, m.c_wr)                      # "ranks": rank 0's write is untouched
+        rfs = fs.fs_saturation_ranks()
+        self.assertLess(abs(rfs - 20), 1.0)                    # ~ B / (b_out x_w)
+        self.assertEqual(fs.r_star(), (rfs, "fs"))
+        x = fs.throughput(self.R)
+        self.assertTrue(np.all(x <= fs.fs_cap() * (1 + tol.PROJECTION_RTOL)))
+        np.testing.assert_allclose(x[self.R >= math.ceil(rfs)], fs.fs_cap(), rtol=tol.PROJECTION_RTOL)
+        self.assertEqual(fs.limit([math.floor(rfs), math.ceil(rfs)]), ["workers", "fs"])
+        # The upper bound counts rank 0's whole write phase: R*_0 can only fall.
+        self.assertLess(model(writer="ranks", c_own=0.0004, c_wr=0.0, c_wr_all=0.001).saturation_ranks_upper(),
+                        model(writer="ranks", c_own=0.0004, c_wr=0.0).saturation_ranks())
+
+    def test_chunk_what_if(self):
+        m = model(writer="ranks", c_own=0.0004, c_msg=0.00008, c_wr=0.00002, c_s=0.00004, chunk=16)
+        big = m.with_chunk(64)
+        self.assertEqual(big.chunk, 64)
+        for field in ("c_msg", "c_wr", "c_s"):
+            self.assertAlmostEqual(getattr(big, field), getattr(m, field) / 4, msg=field)
+        self.assertEqual((big.c_w, big.c_own, big.fixed), (m.c_w, m.c_own, m.fixed))
+        self.assertGreater(big.saturation_ranks(), 3 * m.saturation_ranks())
+        with self.assertRaises(ValueError):
+            model().with_chunk(64)   # root: per byte
+
+    def test_root_writer_on_a_file_system(self):
+        # Rank 0 writes every row: a file system slower than its write slows rank 0 itself.
+        m = model()
+        slow = m.with_fs_bw(m.b_out / (2 * m.c_wr))          # half rank 0's measured write speed
+        self.assertAlmostEqual(slow.c_wr, 2 * m.c_wr)
+        self.assertLess(slow.saturation_ranks(), m.saturation_ranks())
+        self.assertEqual(slow.fs_saturation_ranks(), math.inf)   # rank 0 saturates first
+        fast = m.with_fs_bw(m.b_out / (m.c_wr / 2))
+        self.assertEqual(fast.c_wr, m.c_wr)
+
     def test_wall(self):
         m = model()
         self.assertAlmostEqual(float(m.wall(10000, 8)), m.fixed + 10000 / float(m.throughput(8)))
@@ -184,6 +230,20 @@ def fake_report(ranks, threads, n, c_w=0.01, c_s=0.001, c_msg=0.0004, c_wr=0.000
             "omp_threads": threads, "schedule": "dynamic", "chunk": chunk, "ranks": out}
 
 
+def fake_ranks_report(ranks, threads, n, c_w=0.01, c_s=0.0001, c_own=0.002, c_msg=0.00003, c_book=0.00001,
+                      row_bytes=5000, fixed=0.2, chunk=8):
+    """A report of a --writer ranks run obeying the cost model: every rank writes its rows
+    (c_own per image at one bandwidth), rank 0 receives metadata and keeps the books
+    (c_book per image) besides writing the rows of its own units."""
+    rep = fake_report(ranks, threads, n, c_w=c_w, c_s=c_s, c_msg=c_msg, c_wr=0.0, fixed=fixed, chunk=chunk)
+    for r in rep["ranks"]:
+        own = r["images"] * c_own
+        r["phases"]["write"] = own + (n * c_book if r["rank"] == 0 and ranks > 1 else 0.0)
+        r["bytes_written"] = r["images"] * row_bytes
+        r["bytes_received"] = 10 * n if r["rank"] == 0 and ranks > 1 else 0
+    return rep
+
+
 class Calibrate(unittest.TestCase):
     def test_recovers_constants(self):
         runs = [{"report": fake_report(r, t, 400), "out_bytes": 400 * 5000}
@@ -216,6 +276,54 @@ class Calibrate(unittest.TestCase):
         self.assertAlmostEqual(m.c_w, 0.01)
         self.assertEqual((m.c_s, m.c_msg, m.b_out), (0.0, 0.0, 0.0))
         self.assertAlmostEqual(m.c_wr, 0.0006)
+
+    def test_ranks_writer(self):
+        runs = [{"report": fake_ranks_report(r, 1, 400), "writer": "ranks", "out_bytes": 400 * 5000}
+                for r in (1, 2, 4)]
+        m = st.calibrate(runs, 1, writer="ranks")
+        self.assertEqual(m.writer, "ranks")
+        self.assertAlmostEqual(m.c_w, 0.01)
+        self.assertAlmostEqual(m.c_s, 0.0001)
+        self.assertAlmostEqual(m.c_own, 0.002)
+        self.assertAlmostEqual(m.c_msg, 0.00003)
+        # Rank 0's write phase (its own 40 rows and the books) counts once per run, in F.
+        r0_write = 400 * 0.00001 + 40 * 0.002
+        self.assertEqual(m.c_wr, 0.0)
+        self.assertAlmostEqual(m.fixed, 0.2 + r0_write)
+        self.assertAlmostEqual(m.c_wr_all, r0_write / 400)
+        self.assertAlmostEqual(m.write_bw, 5000 / 0.002)
+        # One rank alone: its write is that of its own rows.
+        one = st.calibrate(runs, 1, ranks=1, writer="ranks")
+        self.assertAlmostEqual(one.c_own, 0.002)
+        self.assertEqual((one.c_wr, one.c_msg), (0.0, 0.0))
+        # The writer read from the reports when runs.json does not say.
+        self.assertEqual(st.writer_of(fake_ranks_report(2, 1, 40)), "ranks")
+        self.assertEqual(st.writer_of(fake_report(2, 1, 40)), "root")          # no bytes_written: before --writer
+        self.assertIsNone(st.writer_of(fake_ranks_report(1, 1, 40)))            # one rank: either
+        self.assertEqual(st.calibrate([{"report": fake_ranks_report(4, 1, 400)}], 1).writer, "ranks")
+        mixed = runs + [{"report": fake_report(4, 1, 400), "writer": "root"}]
+        with self.assertRaises(ValueError):
+            st.calibrate(mixed, 1)
+        self.assertAlmostEqual(st.calibrate(mixed, 1, ranks=4, writer="root").c_wr, 0.0006)
+        self.assertAlmostEqual(st.calibrate(mixed, 1, ranks=4, writer="ranks").c_own, 0.002)
+
+    def test_from_study_rows(self):
+        # calibrate_rows on study.csv's medians gives what calibrate gives on the reports.
+        from imgshard.study.analysis import aggregate
+        for writer, make in (("ranks", fake_ranks_report), ("root", fake_report)):
+            runs = []
+            for r in (1, 2, 4):
+                rep = make(r, 2, 400)
+                runs.append({"ranks": r, "threads": 2, "report": rep, "summary": st.summarize_report(rep),
+                             "writer": writer, "launch_seconds": 1.0, "out_bytes": 400 * 5000})
+            rows = aggregate(runs)
+            self.assertEqual({x["writer"] for x in rows}, {writer})
+            for ranks in (4, None):
+                a, b = st.calibrate(runs, 2, ranks, writer), st.calibrate_rows(rows, 2, ranks, writer)
+                for field in ("c_w", "c_s", "c_msg", "c_wr", "c_own", "c_wr_all", "fixed", "b_out", "b_in"):
+                    self.assertAlmostEqual(getattr(a, field), getattr(b, field), msg=f"{writer} {ranks} {field}")
+            # A study.csv from before --writer has no writer column: root.
+            self.assertEqual(st.row_writer({"ranks": 2}), "root")
 
     def test_summarize_report(self):
         rep = fake_report(2, 1, 100)

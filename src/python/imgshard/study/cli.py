@@ -3,9 +3,12 @@
     scripts/scaling-study --input DIR --ranks 1,2,4 --threads 1,2 --out DIR
                           [--images N] [--repeat K] [--warmup W] [--mode strong|weak]
                           [--launcher mpirun|srun] [--project R] [--imgshard PATH]
-                          [--pipeline SPEC] [--schedule S] [--chunk N]
+                          [--pipeline SPEC] [--schedule S] [--chunk N] [--writer ranks,root]
+                          [--fs-bandwidth MB/S] [--project-chunk N]
+    scripts/scaling-study --reanalyze --out DIR [--project R ...]
+    scripts/scaling-study --from-csv STUDY.csv --out DIR [--project R ...]
 
-For every (ranks, threads) pair it runs imgshard K times with --report, takes
+For every (ranks, threads, writer) it runs imgshard K times with --report, takes
 the median, and writes to --out:
 
   study.csv        one row per configuration (columns: see scripts/scaling-study.md)
@@ -14,7 +17,8 @@ the median, and writes to --out:
   speedup.png      speedup vs cores, with the ideal line and the fitted law
   efficiency.png   parallel efficiency vs cores
   phases.png       stacked phase seconds per configuration (mean over ranks; rank 0)
-  projection.csv, projection.png, projection.json   with --project R
+  projection.csv, projection.png, projection.json   with --project R: R* for each
+                   writer measured (before: --writer root, after: --writer ranks)
 
 The math (Amdahl/Gustafson fits, Karp-Flatt) is in imgshard.study.laws, the
 projection's cost model in imgshard.study.cost; their docstrings have the formulas.
@@ -28,7 +32,8 @@ import os
 import sys
 
 from .._tables import jsonable, write_csv
-from .analysis import STUDY_COLUMNS, aggregate, analyse, attach_reports, print_table
+from .analysis import STUDY_COLUMNS, aggregate, analyse, attach_reports, print_table, read_study_csv
+from .cost import WRITERS
 from .inputs import parse_int_list
 from .plots import plot_scaling
 from .projection import project
@@ -62,6 +67,10 @@ def parse_args(argv, root=None):
     ap.add_argument("--chunk", type=int, help="imgshard --chunk (images per unit)")
     ap.add_argument("--imgshard-arg", action="append", default=[], metavar="ARG",
                     help="extra argument for imgshard, e.g. --imgshard-arg=--decode=fast (repeatable)")
+    ap.add_argument("--writer", default="ranks", metavar="LIST",
+                    help="imgshard --writer: ranks (default: every rank writes its rows), root (rank 0 "
+                         "writes every row), or ranks,root (every configuration with both; the projection "
+                         "then prints R* for each)")
     ap.add_argument("--project", type=int, default=0, metavar="R",
                     help="project throughput and rank 0's load up to R ranks (cost model)")
     ap.add_argument("--calibrate", choices=("largest", "all"), default="largest",
@@ -73,6 +82,12 @@ def parse_args(argv, root=None):
                     help="projection: assume this HDF5 write bandwidth instead of the measured one")
     ap.add_argument("--read-bw", type=float, default=0.0, metavar="MB/S",
                     help="projection: cap the aggregate input read bandwidth")
+    ap.add_argument("--project-chunk", type=int, default=0, metavar="N",
+                    help="projection, --writer ranks: units of N images instead of the measured chunk "
+                         "(per-unit costs scale with measured chunk / N)")
+    ap.add_argument("--fs-bandwidth", type=float, default=0.0, metavar="MB/S",
+                    help="projection: the file system takes at most this many MB/s of output from all "
+                         "ranks together (default: no cap)")
     ap.add_argument("--scratch", help="folder for the HDF5 outputs (default OUT/work); the "
                     "file system matters: it is where imgshard writes")
     ap.add_argument("--keep-h5", action="store_true", help="keep every run's HDF5 output")
@@ -80,6 +95,9 @@ def parse_args(argv, root=None):
                     help="kill a run after S seconds (default: no limit)")
     ap.add_argument("--reanalyze", action="store_true",
                     help="run nothing: redo study.csv, plots and projection from OUT/runs.json")
+    ap.add_argument("--from-csv", metavar="STUDY.csv",
+                    help="run nothing: table, plots and projection (into --out) from a study.csv, such as "
+                         "those in data/measured/, calibrating on its medians")
     a = ap.parse_args(argv)
     a.root = root
     try:
@@ -91,8 +109,11 @@ def parse_args(argv, root=None):
         ap.error("--repeat must be >= 1")
     if a.images is not None and a.images < 1:
         ap.error("--images must be >= 1")
-    if not a.reanalyze and not a.input:
-        ap.error("--input is required (unless --reanalyze)")
+    a.writer = list(dict.fromkeys(w.strip() for w in a.writer.split(",") if w.strip()))
+    if not a.writer or any(w not in WRITERS for w in a.writer):
+        ap.error(f"--writer: a list of {' and '.join(WRITERS)}")
+    if not a.reanalyze and not a.from_csv and not a.input:
+        ap.error("--input is required (unless --reanalyze or --from-csv)")
     if a.project < 0:
         ap.error("--project must be >= 0")
     return a
@@ -103,17 +124,25 @@ def main(argv=None, root=None):
     args = parse_args(sys.argv[1:] if argv is None else argv, root)
     out = os.path.abspath(args.out)
     try:
-        if args.reanalyze:
-            records, meta = load_runs(out)
-            args.mode = meta.get("mode", args.mode)
+        if args.from_csv:
+            runs, meta = None, {"from_csv": os.path.abspath(args.from_csv)}
+            rows = read_study_csv(args.from_csv)
+            if not rows:
+                raise StudyError(f"no rows in {args.from_csv}")
+            os.makedirs(out, exist_ok=True)
         else:
-            records, meta = run_study(args)
-        if not records:
-            raise StudyError("no runs recorded")
-        runs = attach_reports(records, out)
-        rows = aggregate(runs)
+            if args.reanalyze:
+                records, meta = load_runs(out)
+                args.mode = meta.get("mode", args.mode)
+            else:
+                records, meta = run_study(args)
+            if not records:
+                raise StudyError("no runs recorded")
+            runs = attach_reports(records, out)
+            rows = aggregate(runs)
         ref, fit = analyse(rows, args.mode)
-        write_csv(os.path.join(out, "study.csv"), STUDY_COLUMNS, rows)
+        if runs is not None:
+            write_csv(os.path.join(out, "study.csv"), STUDY_COLUMNS, rows)
         print_table(rows, ref, fit, args.mode)
         plots = plot_scaling(rows, fit, out, args.mode)
         study = {"meta": meta, "fit": {"law": fit.law, "serial_fraction": fit.f,
@@ -124,7 +153,8 @@ def main(argv=None, root=None):
         with open(os.path.join(out, "study.json"), "w") as fh:
             json.dump(jsonable(study), fh, indent=1)
         log("")
-        log(f"wrote {os.path.join(out, 'study.csv')}, " + ", ".join(os.path.basename(p) for p in plots)
+        log(f"wrote {os.path.join(out, 'study.csv') + ', ' if runs is not None else ''}"
+            + ", ".join(os.path.basename(p) for p in plots)
             + (", projection.csv, projection.png" if args.project else ""))
     except StudyError as e:
         print(f"scaling-study: error: {e}", file=sys.stderr)

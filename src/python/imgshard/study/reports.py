@@ -38,21 +38,47 @@ def nodes(report: dict) -> int:
     return max(1, len(hosts))
 
 
-def summarize_report(report: dict) -> dict:
-    """Flat per-run metrics: phase means over ranks, rank 0's phases, totals."""
+def count(rank: dict, name: str) -> int:
+    """A per-rank count (images, bytes_written, ...); 0 where the report lacks it."""
+    return int(rank.get(name, 0) or 0)
+
+
+def writer_of(report: dict):
+    """Who wrote the /images rows of a run: "ranks" (every rank its own: workers report
+    bytes_written), "root" (rank 0 wrote the rows the workers made, or a report from before
+    --writer, without bytes_written), or None when one rank did everything (either)."""
     ranks = report.get("ranks") or []
+    if ranks and not any("bytes_written" in r for r in ranks):
+        return "root"
+    workers = [r for r in ranks if int(r.get("rank", 0)) != 0]
+    if any(count(r, "bytes_written") > 0 for r in workers):
+        return "ranks"
+    if any(count(r, "images") > 0 for r in workers):
+        return "root"
+    return None
+
+
+def summarize_report(report: dict) -> dict:
+    """Flat per-run metrics: phase means over ranks, rank 0's phases, totals, and rank 0's
+    own images and byte counts (what it received from the others, what it wrote)."""
+    ranks = report.get("ranks") or []
+    r0 = rank0(report)
     out = {
         "images": processed(report),
         "failed": int(report.get("failed", 0)),
         "seconds": float(report.get("wall_seconds", float("nan"))),
         "chunk": int(report.get("chunk", 0) or 0),
         "schedule": str(report.get("schedule", "")),
-        "units": sum(int(r.get("units", 0) or 0) for r in ranks),
-        "bytes_read": sum(int(r.get("bytes_read", 0) or 0) for r in ranks),
-        "bytes_sent": sum(int(r.get("bytes_sent", 0) or 0) for r in ranks),
+        "units": sum(count(r, "units") for r in ranks),
+        "bytes_read": sum(count(r, "bytes_read") for r in ranks),
+        "bytes_sent": sum(count(r, "bytes_sent") for r in ranks),
+        "bytes_received": sum(count(r, "bytes_received") for r in ranks),
+        "bytes_written": sum(count(r, "bytes_written") for r in ranks),
+        "r0_images": count(r0, "images"),
+        "r0_bytes_received": count(r0, "bytes_received"),
+        "r0_bytes_written": count(r0, "bytes_written"),
         "nodes": nodes(report),
     }
-    r0 = rank0(report)
     for ph in PHASES:
         vals = [phase(r, ph) for r in ranks]
         out[ph] = float(np.mean(vals)) if vals else 0.0

@@ -116,18 +116,20 @@ class Runner:
             return a.images or len(self.images)
         return images_for("weak", a.images, ranks, threads, a.weak_per)
 
-    def command(self, ranks, threads, inp, h5, report):
+    def command(self, ranks, threads, inp, h5, report, writer=None):
         a = self.args
         cmd = launcher_cmd(a, ranks, threads) + [
             self.binary, inp, "-o", h5, "--force", "--progress", "none",
             "--threads", str(threads), "--report", report, "-p", a.pipeline]
+        if writer:
+            cmd += ["--writer", writer]
         if a.schedule:
             cmd += ["--schedule", a.schedule]
         if a.chunk:
             cmd += ["--chunk", str(a.chunk)]
         return cmd + list(a.imgshard_arg)
 
-    def run_config(self, ranks, threads, tag, record=True):
+    def run_config(self, ranks, threads, tag, record=True, writer=None):
         a = self.args
         n = self.n_images(ranks, threads)
         inp = self.input_for(n)
@@ -137,7 +139,7 @@ class Runner:
         for p in (report,):
             if os.path.exists(p):
                 os.remove(p)
-        cmd = self.command(ranks, threads, inp, h5, report)
+        cmd = self.command(ranks, threads, inp, h5, report, writer)
         rc, secs = run_once(cmd, run_env(a, threads), logp, a.run_timeout)
         if rc not in OK_EXIT_CODES:
             raise StudyError(f"imgshard exited with {rc}: {shlex.join(cmd)}\n--- {logp} (tail) ---\n{tail(logp)}")
@@ -153,7 +155,7 @@ class Runner:
         self.records.append({
             "ranks": ranks, "threads": threads, "tag": tag, "rc": rc,
             "report": os.path.relpath(report, self.out), "launch_seconds": secs,
-            "out_bytes": out_bytes, "requested_images": n})
+            "out_bytes": out_bytes, "requested_images": n, "writer": writer or "ranks"})
         return rep, secs
 
     def save(self, meta):
@@ -188,29 +190,32 @@ def preflight(args, binary):
 def run_study(args) -> list:
     preflight(args, os.path.abspath(args.imgshard or default_imgshard(args.root)))
     runner = Runner(args)
-    configs = [(r, t) for r in args.ranks for t in args.threads]
+    writers = getattr(args, "writer", None) or ["ranks"]
+    configs = [(r, t, w) for r in args.ranks for t in args.threads for w in writers]
     meta = {
         "mode": args.mode, "weak_per": args.weak_per, "input": os.path.abspath(args.input),
         "images_arg": args.images, "pipeline": args.pipeline, "launcher": args.launcher,
         "imgshard": runner.binary, "host": socket.gethostname(),
         "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": shlex.join([sys.argv[0]] + sys.argv[1:]),
-        "repeat": args.repeat, "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "repeat": args.repeat, "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "writers": writers,
     }
     log(f"scaling-study: {len(configs)} configurations x {args.repeat} repeats, "
-        f"{args.mode} scaling, {len(runner.images)} images under {args.input}, launcher {args.launcher}")
+        f"{args.mode} scaling, {len(runner.images)} images under {args.input}, launcher {args.launcher}"
+        + (f", --writer {' and '.join(writers)}" if len(writers) > 1 else ""))
     try:
         big = max(configs, key=lambda c: (c[0] * c[1], c[0]))
-        for w in range(args.warmup):
-            _, secs = runner.run_config(*big, tag=f"warmup{w + 1}", record=False)
+        for k in range(args.warmup):
+            _, secs = runner.run_config(*big[:2], tag=f"warmup{k + 1}", record=False, writer=big[2])
             log(f"  warm-up R={big[0]} T={big[1]}: {secs:.2f} s")
         # Repeat-major order spreads slow drifts (caches, noisy neighbours) over all configs.
         for k in range(1, args.repeat + 1):
-            for r, t in configs:
-                tag = f"R{r}-T{t}-{k}"
-                rep, secs = runner.run_config(r, t, tag)
+            for r, t, w in configs:
+                tag = f"R{r}-T{t}-{k}" if len(writers) == 1 else f"R{r}-T{t}-{w}-{k}"
+                rep, secs = runner.run_config(r, t, tag, writer=w)
                 wall = float(rep.get("wall_seconds", secs))
-                log(f"  R={r:<4d} T={t:<3d} run {k}/{args.repeat}: {rep.get('images', 0)} images, "
+                who = f" {w:<5s}" if len(writers) > 1 else ""
+                log(f"  R={r:<4d} T={t:<3d}{who} run {k}/{args.repeat}: {rep.get('images', 0)} images, "
                     f"{wall:.3f} s ({float(rep.get('images_per_s', 0)):.1f} images/s), "
                     f"launch {secs:.2f} s")
                 runner.save(meta)
