@@ -1,6 +1,8 @@
 #include "app/options.hpp"
 
-#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,6 +12,44 @@
 #include "kernels/registry.hpp"
 
 namespace imgshard::app {
+namespace {
+
+// The words of an option that picks one of an enum's values, each with its value: the one
+// place they are spelled.
+template <class E>
+using Words = std::vector<std::pair<std::string, E>>;
+
+const Words<io::LabelMode> kLabels = {
+    {"auto", io::LabelMode::automatic}, {"dirname", io::LabelMode::dirname}, {"none", io::LabelMode::none}};
+const Words<io::FailOn> kFailOn = {
+    {"warning", io::FailOn::warning}, {"truncated", io::FailOn::truncated}, {"error", io::FailOn::error}};
+const Words<Writer> kWriters = {{"ranks", Writer::ranks}, {"root", Writer::root}};
+const Words<metrics::ProgressMode> kProgress = {{"auto", metrics::ProgressMode::automatic},
+                                                {"bar", metrics::ProgressMode::bar},
+                                                {"log", metrics::ProgressMode::log},
+                                                {"none", metrics::ProgressMode::none}};
+
+template <class E>
+const std::string& word_of(const Words<E>& words, E value) {
+  for (const auto& [word, v] : words)
+    if (v == value) return word;
+  return words.front().first;
+}
+
+// An option that sets `value` straight from one of `words`. CLI11 runs the validators in
+// the order below (transform() puts each one first): IsMember refuses any other word with
+// "--labels: x not in {auto,dirname,none}", the Transformer turns the word into its value.
+template <class E>
+CLI::Option* add_words(CLI::App& cli, const std::string& name, E& value, const Words<E>& words,
+                       const std::string& doc) {
+  return cli.add_option(name, value, doc)
+      ->transform(CLI::Transformer(words).description(""))
+      ->transform(CLI::IsMember(words))
+      ->type_name("TEXT")
+      ->default_str(word_of(words, value));
+}
+
+}  // namespace
 
 int parse_options(int argc, char** argv, Options& o, bool print) {
   CLI::App cli{"imgshard: image collections -> one training-ready HDF5 tensor file, over MPI ranks x OpenMP threads.\n"
@@ -18,7 +58,6 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.footer("Exit codes: 0 all written, 1 usage error, 2 fatal error, 3 some images failed, 4 interrupted "
              "(--resume continues).");
   bool list_kernels = false, kernels_markdown = false;
-  std::string labels = "auto", progress = "auto";
 
   // An option given twice takes its last value, so scripts can append overrides.
   cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -39,11 +78,9 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
       ->check(CLI::IsMember({"static", "dynamic"}))
       ->capture_default_str();
   cli.add_option("--chunk", o.chunk, "images per work unit")->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  cli.add_option("--labels", labels,
-                 "auto: a CSV manifest's label column where there is one, else dirname; dirname: class from the "
-                 "parent folder's name; none")
-      ->check(CLI::IsMember({"auto", "dirname", "none"}))
-      ->capture_default_str();
+  add_words(cli, "--labels", o.labels, kLabels,
+            "auto: a CSV manifest's label column where there is one, else dirname; dirname: class from the parent "
+            "folder's name; none");
   cli.add_option("--csv-path", o.csv.path, "the @FILE.csv column with the image paths")->capture_default_str();
   auto* csv_label = cli.add_option("--csv-label", o.csv.label, "the @FILE.csv column with the labels")->capture_default_str();
   cli.add_option("--csv-root", o.csv_root,
@@ -59,22 +96,17 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
                  "refuse files larger than this (status too_large) before reading them")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cli.add_option("--fail-on", o.fail_on_name, "warning: any decoder warning fails an image; truncated: only truncation; error: only errors")
-      ->check(CLI::IsMember({"warning", "truncated", "error"}))
-      ->capture_default_str();
+  add_words(cli, "--fail-on", o.fail_on, kFailOn,
+            "warning: any decoder warning fails an image; truncated: only truncation; error: only errors");
   cli.add_option("--checkpoint-seconds", o.checkpoint_seconds,
                  "flush the output and journal finished units at most this often (0: after every unit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
-  cli.add_option("--writer", o.writer,
-                 "ranks: every rank writes the rows it computed into OUT (uncompressed /images); root: rank 0 "
-                 "writes every row (for file systems without consistent writes from many hosts)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Writer>{{"ranks", Writer::ranks}, {"root", Writer::root}}))
-      ->default_str("ranks");
-  cli.add_option("--progress", progress, "auto (bar on a terminal, else log lines), bar, log, none")
-      ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
-      ->capture_default_str();
+  add_words(cli, "--writer", o.writer, kWriters,
+            "ranks: every rank writes the rows it computed into OUT (uncompressed /images); root: rank 0 writes "
+            "every row (for file systems without consistent writes from many hosts)");
+  add_words(cli, "--progress", o.progress, kProgress, "auto (bar on a terminal, else log lines), bar, log, none");
 
   const auto usage_error = [&](const std::string& message) {
     if (print) fmt::print(stderr, "imgshard: error: {}\n", message);
@@ -108,17 +140,8 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   } else {
     return usage_error(fmt::format("--compress must be none, gzip or gzip=0..9, got '{}'", o.compress));
   }
-  o.labels = labels == "none"      ? io::LabelMode::none
-             : labels == "dirname" ? io::LabelMode::dirname
-                                   : io::LabelMode::automatic;
   o.csv.label_required = csv_label->count() > 0;
-  o.fail_on = o.fail_on_name == "truncated" ? io::FailOn::truncated
-              : o.fail_on_name == "error"   ? io::FailOn::error
-                                            : io::FailOn::warning;
-  o.progress = progress == "bar"    ? metrics::ProgressMode::bar
-               : progress == "log"  ? metrics::ProgressMode::log
-               : progress == "none" ? metrics::ProgressMode::none
-                                    : metrics::ProgressMode::automatic;
+  o.fail_on_name = word_of(kFailOn, o.fail_on);
   return kContinue;
 }
 

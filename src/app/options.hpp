@@ -31,6 +31,8 @@ struct Options {
   std::uint64_t max_pixels = io::kDefaultMaxPixels;
   std::uint64_t max_file_bytes = io::kDefaultMaxFileBytes;
   io::FailOn fail_on = io::FailOn::warning;
+  // --fail-on's word, as root.cpp records it (fingerprint, /attrs): set from fail_on by
+  // parse_options. To go once root.cpp takes the word from the option's table.
   std::string fail_on_name = "warning";
   std::string report;
   Writer writer = Writer::ranks;

@@ -47,6 +47,8 @@ class RowSink {
   virtual void row(const std::uint8_t* rgb) = 0;
 };
 
+class JpegDecoder;  // io/jpeg_decoder.hpp
+
 // One decoder per thread: it keeps its libjpeg state and buffers between images.
 class Decoder {
  public:
@@ -61,8 +63,7 @@ class Decoder {
                      const ShrinkLimit* shrink, DecodedImage& out, std::string& error, RowSink* sink = nullptr);
 
  private:
-  struct Jpeg;
-  std::unique_ptr<Jpeg> jpeg_;
+  std::unique_ptr<JpegDecoder> jpeg_;
 };
 
 // What a file's first bytes (its header) already tell against decoding it: the size its

@@ -12,16 +12,19 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include "io/formats.hpp"
+
 namespace imgshard::io {
 namespace fs = std::filesystem;
 
 bool has_image_extension(std::string_view filename) {
-  static constexpr std::string_view kExtensions[] = {"jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "pgm", "ppm"};
   const auto dot = filename.rfind('.');
   if (dot == std::string_view::npos) return false;
   std::string ext(filename.substr(dot + 1));
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions);
+  for (const ImageFormat* format : all_formats())
+    if (std::find(format->extensions.begin(), format->extensions.end(), ext) != format->extensions.end()) return true;
+  return false;
 }
 
 namespace {
@@ -240,7 +243,8 @@ Collection discover(const std::vector<std::string>& inputs, const DiscoverOption
   } catch (const ArchiveError& e) {
     throw DiscoveryError(e.what());
   }
-  if (c.images.empty()) throw DiscoveryError("no images found in the inputs (extensions: jpg jpeg png webp tif tiff bmp pgm ppm)");
+  if (c.images.empty())
+    throw DiscoveryError(fmt::format("no images found in the inputs (extensions: {})", image_extensions_text()));
 
   c.labels.assign(c.images.size(), -1);
   if (options.labels == LabelMode::none) return c;

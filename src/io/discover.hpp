@@ -55,7 +55,8 @@ struct DiscoverOptions {
 // Integer CSV labels above this are taken as names (a product id is no class id).
 inline constexpr std::int64_t kMaxClassId = (1 << 20) - 1;
 
-// jpg jpeg png webp tif tiff bmp pgm ppm, case-insensitive.
+// The extensions the formats declare (io/formats.hpp: jpg jpeg png webp tif tiff bmp pgm
+// ppm), case-insensitive.
 bool has_image_extension(std::string_view filename);
 
 // INPUTs in order: a directory is walked recursively (links followed, loops cut) and its

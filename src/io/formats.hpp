@@ -1,19 +1,18 @@
 #pragma once
-// Recognising an image format from its first bytes, reading its declared size from the
-// header before any pixel buffer is allocated, and checking its container (chunk lengths,
-// CRCs, offsets) against the file's length before a decoder sees it.
+// The image formats imgshard recognises, each declared once in its own file under formats/:
+// its name, the extensions discovery takes, how its first bytes are recognised, the size
+// its header declares (read before any pixel buffer is allocated) and the check of its
+// container (chunk lengths, CRCs, offsets) against the file's length before a decoder sees it.
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "io/bytes.hpp"
 
 namespace imgshard::io {
-
-enum class Format { unknown, jpeg, png, webp, tiff, bmp, pnm, gif };
-
-std::string_view format_name(Format format);
-Format sniff_format(std::span<const std::uint8_t> bytes);
 
 struct DeclaredSize {
   std::uint64_t width = 0;
@@ -25,10 +24,6 @@ struct DeclaredSize {
   // inflates whole (a 16x16 image in one 16384x16384 deflate tile of zeros costs 1.2 GB).
   std::uint64_t buffer_pixels = 0;
 };
-
-// The size the header declares, or nullopt when the header is too short or unreadable.
-// For JPEG, the first frame header (the decoder itself reads it with libjpeg).
-std::optional<DeclaredSize> declared_size(Format format, std::span<const std::uint8_t> bytes);
 
 // What the container alone tells, before decoding: cv::imdecode says nothing but "empty"
 // when it fails, and nothing at all about what libpng only warns of.
@@ -42,7 +37,36 @@ struct ContainerCheck {
   Verdict verdict = Verdict::ok;
   std::string reason;  // one line, without the "truncated PNG: " prefix; empty when ok
 };
-// Not for JPEG (libjpeg tells truncation and damage itself) nor GIF.
-ContainerCheck check_container(Format format, std::span<const std::uint8_t> bytes);
+
+// One format, declared once. Every field but `name` and `sniff` may be left out.
+struct ImageFormat {
+  std::string_view name;                         // as messages say it: "truncated PNG: ..."
+  std::span<const std::string_view> extensions;  // what discovery takes for it, lower case
+  bool (*sniff)(Bytes first_bytes) = nullptr;    // whether a file starting so is this format
+  // The size the header declares, or nullopt when the header is too short or unreadable.
+  std::optional<DeclaredSize> (*size)(Bytes bytes) = nullptr;
+  // The container against the file's length (none for JPEG: libjpeg tells truncation and
+  // damage itself).
+  ContainerCheck (*check)(Bytes bytes) = nullptr;
+  bool decoded = true;  // false: recognised, and refused as unsupported (GIF)
+};
+
+// Each defined in formats/NAME.cpp; all_formats() lists them in the order they are sniffed.
+// JPEG is the one libjpeg decodes directly; every other goes through cv::imdecode.
+extern const ImageFormat jpeg_format, png_format, webp_format, tiff_format, bmp_format, pnm_format, gif_format;
+const std::vector<const ImageFormat*>& all_formats();
+
+// The format of a file from its first bytes; nullptr when none.
+const ImageFormat* sniff_format(Bytes bytes);
+
+// What discovery takes and the decoder decodes, from the declarations:
+// "jpg jpeg png webp tif tiff bmp pgm ppm" and "JPEG, PNG, WebP, TIFF, BMP or PNM".
+const std::string& image_extensions_text();
+const std::string& decoded_formats_text();
+
+// Whether the declared size is over `max_pixels` (then `error` says why, naming the
+// format): checked on the header alone, so that a bomb is refused before it is decoded.
+bool size_over_limit(std::string_view format, const DeclaredSize& declared, std::uint64_t max_pixels,
+                     std::string& error);
 
 }  // namespace imgshard::io
