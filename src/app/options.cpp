@@ -36,9 +36,9 @@ const std::string& word_of(const Words<E>& words, E value) {
   return words.front().first;
 }
 
-// An option that sets `value` straight from one of `words`. CLI11 runs the validators in
-// the order below (transform() puts each one first): IsMember refuses any other word with
-// "--labels: x not in {auto,dirname,none}", the Transformer turns the word into its value.
+// An option that sets `value` straight from one of `words`. transform() puts each validator
+// first, so IsMember, added last, runs first: it refuses any other word with "--labels: x not
+// in {auto,dirname,none}"; then the Transformer turns the word into its value.
 template <class E>
 CLI::Option* add_words(CLI::App& cli, const std::string& name, E& value, const Words<E>& words,
                        const std::string& doc) {

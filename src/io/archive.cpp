@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -378,34 +379,38 @@ std::vector<ArchiveMember> index_archive(const std::string& path, const std::fun
   throw ArchiveError(fmt::format("{}: not a .zip or .tar archive", path));
 }
 
+namespace {
+
+// Why a member is not read, with its status; the reason is empty for the members that are
+// (stored and deflated).
+std::pair<ImageStatus, std::string> refusal(const std::string& archive, const MemberLocator& member) {
+  using enum MemberKind;
+  switch (member.kind) {
+    case none: return {ImageStatus::unreadable, "not an archive member"};
+    case encrypted: return {ImageStatus::unreadable, "encrypted zip member: imgshard reads no passwords"};
+    case unsupported_method:
+      return {ImageStatus::unreadable,
+              fmt::format("zip member compressed with {} (method {}): only stored and deflated members are read",
+                          zip_method_name(member.method), member.method)};
+    case missing: return {ImageStatus::unreadable, fmt::format("no such member in {}", archive)};
+    case link: return {ImageStatus::unreadable, "symbolic link inside an archive: not followed"};
+    case sparse: return {ImageStatus::unreadable, "sparse tar member: its data is not stored in one piece"};
+    case bad_header:
+      return {ImageStatus::corrupt,
+              "corrupt zip member: its local header is damaged or disagrees with the central directory"};
+    case stored:
+    case deflated: break;
+  }
+  return {ImageStatus::ok, ""};
+}
+
+}  // namespace
+
 ImageStatus read_member(const std::string& archive, const MemberLocator& member, std::vector<std::uint8_t>& bytes,
                         std::string& error, const DecodeOptions& options) {
-  switch (member.kind) {
-    case MemberKind::none:
-      error = "not an archive member";
-      return ImageStatus::unreadable;
-    case MemberKind::encrypted:
-      error = "encrypted zip member: imgshard reads no passwords";
-      return ImageStatus::unreadable;
-    case MemberKind::unsupported_method:
-      error = fmt::format("zip member compressed with {} (method {}): only stored and deflated members are read",
-                          zip_method_name(member.method), member.method);
-      return ImageStatus::unreadable;
-    case MemberKind::missing:
-      error = fmt::format("no such member in {}", archive);
-      return ImageStatus::unreadable;
-    case MemberKind::link:
-      error = "symbolic link inside an archive: not followed";
-      return ImageStatus::unreadable;
-    case MemberKind::sparse:
-      error = "sparse tar member: its data is not stored in one piece";
-      return ImageStatus::unreadable;
-    case MemberKind::bad_header:
-      error = "corrupt zip member: its local header is damaged or disagrees with the central directory";
-      return ImageStatus::corrupt;
-    case MemberKind::stored:
-    case MemberKind::deflated:
-      break;
+  if (auto [status, reason] = refusal(archive, member); !reason.empty()) {
+    error = std::move(reason);
+    return status;
   }
   if (std::max(member.size, member.stored_size) > options.max_file_bytes) {
     error = fmt::format("archive member is {} bytes, over --max-file-bytes {}", std::max(member.size, member.stored_size),
