@@ -48,10 +48,12 @@ for f in "$P/$BINDIR/imgshard" "$P/$BINDIR/imgshard-inspect" "$SLURM_DIR/imgshar
   "$SLURM_DIR/scaling-study.sbatch" "$P/$DATADIR/scripts/scaling-study"; do
   [[ -f $f && -x $f ]] || fail "$f is not installed, or not executable (install log: $(tr '\n' ' ' <"$WORK/install.log"))"
 done
-[[ -f $P/$DATADIR/scripts/imgshard_study.py ]] || fail "scaling-study's imgshard_study.py is not installed beside it"
 [[ -f $P/$PYDIR/imgshard/__init__.py ]] || fail "the Python package is not in $P/$PYDIR"
 BIN=$P/$BINDIR/imgshard
 SITE=$P/$PYDIR
+# The installed scaling study is a command line over the installed package (imgshard.study).
+(cd / && PYTHONPATH=$SITE "$PY" "$P/$DATADIR/scripts/scaling-study" --help >/dev/null) ||
+  fail "the installed scripts/scaling-study does not run over the package in $SITE"
 
 # --- P/bin/imgshard runs a job; the installed package reads it back
 opts=(-p resize=32:32 --threads 1 --progress none)
