@@ -15,8 +15,8 @@ enum class ImageStatus : std::uint8_t {
   decoder_warning = 6, // decoded, but the decoder warned of damaged data (see --fail-on)
   too_large = 7,       // declared size over --max-pixels (decompression bomb guard)
   kernel_failed = 8,   // a pipeline step could not take this image (e.g. smaller than a crop)
-  pending = 255,       // not processed yet: only seen in an interrupted file
 };
+// 255 in /status is no outcome but a row not written yet: store::kPendingStatus.
 
 std::string_view status_name(ImageStatus status);
 

@@ -23,7 +23,6 @@ std::string_view status_name(ImageStatus status) {
     case ImageStatus::decoder_warning: return "decoder_warning";
     case ImageStatus::too_large: return "too_large";
     case ImageStatus::kernel_failed: return "kernel_failed";
-    case ImageStatus::pending: return "pending";
   }
   return "unknown";
 }

@@ -1,8 +1,18 @@
 #include "store/h5.hpp"
 
-#include <fmt/format.h>
+#include <type_traits>
+#include <utility>
 
-namespace imgshard::store {
+#include <fmt/format.h>
+#include <hdf5.h>
+
+#include "store/utf8.hpp"
+
+namespace imgshard::store::h5 {
+
+static_assert(std::is_same_v<hid_t, std::int64_t> && std::is_same_v<herr_t, int>,
+              "h5.hpp keeps identifiers as std::int64_t and closes them with int (*)(std::int64_t)");
+
 namespace {
 
 herr_t innermost(unsigned, const H5E_error2_t* err, void* out) {
@@ -11,8 +21,7 @@ herr_t innermost(unsigned, const H5E_error2_t* err, void* out) {
   return 0;
 }
 
-}  // namespace
-
+// Throws StoreError("what: <HDF5's innermost message>") when `status` < 0.
 hid_t check(hid_t status, const std::string& what) {
   if (status >= 0) return status;
   std::string message;
@@ -21,146 +30,314 @@ hid_t check(hid_t status, const std::string& what) {
   throw StoreError(message.empty() ? what : fmt::format("{}: {}", what, message));
 }
 
-Handle make_file(hid_t id) { return Handle(id, H5Fclose); }
-Handle make_dataset(hid_t id) { return Handle(id, H5Dclose); }
-Handle make_space(hid_t id) { return Handle(id, H5Sclose); }
-Handle make_type(hid_t id) { return Handle(id, H5Tclose); }
-Handle make_plist(hid_t id) { return Handle(id, H5Pclose); }
-Handle make_group(hid_t id) { return Handle(id, H5Gclose); }
-Handle make_attr(hid_t id) { return Handle(id, H5Aclose); }
+// Silences HDF5's own error stack printing: check() turns errors into one-line exceptions.
+void quiet() {
+  static const bool once = H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0;
+  (void)once;
+}
 
-Handle utf8_string_type() {
-  Handle type = make_type(check(H5Tcopy(H5T_C_S1), "string type"));
-  check(H5Tset_size(type.id(), H5T_VARIABLE), "string type");
-  check(H5Tset_cset(type.id(), H5T_CSET_UTF8), "string type");
+}  // namespace
+
+// The one place where identifiers are taken out of objects or wrapped into them.
+struct Access {
+  static hid_t id(const Object& o) { return o.id_; }
+  template <class T>
+  static T own(hid_t id, herr_t (*close)(hid_t)) {
+    return T(id, close);
+  }
+};
+
+namespace {
+
+hid_t id(const Object& o) { return Access::id(o); }
+
+// Types and property lists, owned here only (a predefined type is not closed).
+class Owned : public Object {
+ public:
+  Owned(hid_t id, Closer close) : Object(id, close) {}
+};
+
+// For messages: "/images", or an attribute's own name.
+std::string name_of(const Object& o) {
+  char name[256] = {};
+  const auto size = H5Iget_type(id(o)) == H5I_ATTR ? H5Aget_name(id(o), sizeof name, name)
+                                                    : H5Iget_name(id(o), name, sizeof name);
+  return size > 0 ? name : "?";
+}
+
+Owned utf8_string_type() {
+  Owned type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  check(H5Tset_size(id(type), H5T_VARIABLE), "string type");
+  check(H5Tset_cset(id(type), H5T_CSET_UTF8), "string type");
   return type;
 }
 
-Handle simple_space(const std::vector<hsize_t>& dims) {
-  return make_space(check(H5Screate_simple(int(dims.size()), dims.data(), nullptr), "dataspace"));
+// An element's type in memory or in the file (predefined types are not closed).
+enum class In { memory, file };
+
+template <class T>
+Owned element_type(In in) {
+  const bool file = in == In::file;
+  if constexpr (std::is_same_v<T, std::string>) return utf8_string_type();
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return {file ? H5T_STD_U8LE : H5T_NATIVE_UINT8, nullptr};
+  else if constexpr (std::is_same_v<T, std::int32_t>) return {file ? H5T_STD_I32LE : H5T_NATIVE_INT32, nullptr};
+  else if constexpr (std::is_same_v<T, std::int64_t>) return {file ? H5T_STD_I64LE : H5T_NATIVE_INT64, nullptr};
+  else if constexpr (std::is_same_v<T, float>) return {file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT, nullptr};
+  else return {file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE, nullptr};
 }
 
-Handle row_selection(const std::vector<hsize_t>& dims, hsize_t first, hsize_t count) {
-  Handle space = simple_space(dims);
-  std::vector<hsize_t> start(dims.size(), 0), size = dims;
+std::uint64_t elements_per_row(const Dims& dims) {
+  std::uint64_t n = 1;
+  for (std::size_t d = 1; d < dims.size(); ++d) n *= dims[d];
+  return n;
+}
+
+// The file's selection of rows [first, first + count) of `dataset`, and memory shaped for them.
+std::pair<Dataspace, Dataspace> row_spaces(const Dataset& dataset, std::uint64_t first, std::uint64_t count) {
+  Dims dims = dataset.dims();
+  Dataspace file = Dataspace::simple(dims);
+  file.select_rows(first, count);
+  dims[0] = count;
+  return {std::move(file), Dataspace::simple(dims)};
+}
+
+std::vector<hsize_t> hsizes(const Dims& dims) { return {dims.begin(), dims.end()}; }
+
+}  // namespace
+
+Object::Object(Object&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
+
+Object& Object::operator=(Object&& o) noexcept {
+  if (this != &o) {
+    close();
+    id_ = std::exchange(o.id_, -1);
+    close_ = o.close_;
+  }
+  return *this;
+}
+
+Object::~Object() { close(); }
+
+void Object::close() {
+  if (id_ >= 0 && close_) close_(id_);
+  id_ = -1;
+}
+
+Dataspace Dataspace::simple(const Dims& dims) {
+  const auto size = hsizes(dims);
+  return Access::own<Dataspace>(check(H5Screate_simple(int(size.size()), size.data(), nullptr), "dataspace"),
+                                H5Sclose);
+}
+
+Dataspace Dataspace::scalar() { return Access::own<Dataspace>(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose); }
+
+Dims Dataspace::dims() const {
+  const int rank = check(H5Sget_simple_extent_ndims(id(*this)), "dataspace rank");
+  std::vector<hsize_t> size(std::size_t(rank), 0);
+  check(H5Sget_simple_extent_dims(id(*this), size.data(), nullptr), "dataspace dims");
+  return {size.begin(), size.end()};
+}
+
+void Dataspace::select_rows(std::uint64_t first, std::uint64_t count) {
+  auto size = hsizes(dims());
+  std::vector<hsize_t> start(size.size(), 0);
   start[0] = first;
   size[0] = count;
-  check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, size.data(), nullptr), "row selection");
-  return space;
+  check(H5Sselect_hyperslab(id(*this), H5S_SELECT_SET, start.data(), nullptr, size.data(), nullptr), "row selection");
 }
 
-bool has_attr(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
-
-void set_attr(hid_t object, const std::string& name, const std::string& value) {
-  if (has_attr(object, name)) check(H5Adelete(object, name.c_str()), "delete attribute " + name);
-  Handle type = utf8_string_type();
-  Handle space = make_space(check(H5Screate(H5S_SCALAR), "scalar space"));
-  Handle attr = make_attr(check(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                                "create attribute " + name));
-  const char* text = value.c_str();
-  check(H5Awrite(attr.id(), type.id(), &text), "write attribute " + name);
-}
-
-void set_attr(hid_t object, const std::string& name, std::int64_t value) {
-  if (has_attr(object, name)) {
-    Handle attr = make_attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name));
-    check(H5Awrite(attr.id(), H5T_NATIVE_INT64, &value), "write attribute " + name);
-    return;
-  }
-  Handle space = make_space(check(H5Screate(H5S_SCALAR), "scalar space"));
-  Handle attr = make_attr(check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                                "create attribute " + name));
-  check(H5Awrite(attr.id(), H5T_NATIVE_INT64, &value), "write attribute " + name);
-}
-
-std::string get_string_attr(hid_t object, const std::string& name) {
-  Handle attr = make_attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name));
-  Handle type = utf8_string_type();
+std::string Attribute::read_string() const {
+  const Owned type = utf8_string_type();
   char* text = nullptr;
-  check(H5Aread(attr.id(), type.id(), &text), "read attribute " + name);
+  check(H5Aread(id(*this), id(type), &text), "read attribute " + name_of(*this));
   std::string value = text ? text : "";
   H5free_memory(text);
   return value;
 }
 
-std::int64_t get_int_attr(hid_t object, const std::string& name) {
-  Handle attr = make_attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+std::int64_t Attribute::read_int() const {
   std::int64_t value = 0;
-  check(H5Aread(attr.id(), H5T_NATIVE_INT64, &value), "read attribute " + name);
+  check(H5Aread(id(*this), H5T_NATIVE_INT64, &value), "read attribute " + name_of(*this));
   return value;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one:
-// no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629).
-std::size_t utf8_sequence(std::string_view s) {
-  const auto b = [&](std::size_t i) { return std::uint8_t(s[i]); };
-  const std::uint8_t c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t n = 0;
-  std::uint8_t lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-  if (c >= 0xc2 && c <= 0xdf) n = 2;
-  else if (c == 0xe0) n = 3, lo = 0xa0;
-  else if (c == 0xed) n = 3, hi = 0x9f;
-  else if (c >= 0xe1 && c <= 0xef) n = 3;
-  else if (c == 0xf0) n = 4, lo = 0x90;
-  else if (c >= 0xf1 && c <= 0xf3) n = 4;
-  else if (c == 0xf4) n = 4, hi = 0x8f;
-  else return 0;
-  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i)
-    if (b(i) < 0x80 || b(i) > 0xbf) return 0;
-  return n;
+void Attribute::write(const std::string& value) const {
+  const Owned type = utf8_string_type();
+  const char* text = value.c_str();
+  check(H5Awrite(id(*this), id(type), &text), "write attribute " + name_of(*this));
 }
 
-}  // namespace
+void Attribute::write(std::int64_t value) const {
+  check(H5Awrite(id(*this), H5T_NATIVE_INT64, &value), "write attribute " + name_of(*this));
+}
 
-std::string utf8_text(std::string_view bytes, bool reversible) {
-  std::string out;
-  out.reserve(bytes.size());
-  for (std::size_t at = 0; at < bytes.size();) {
-    const std::size_t n = utf8_sequence(bytes.substr(at));
-    if (n == 0) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const auto c = std::uint8_t(bytes[at++]);
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      if (reversible && bytes[at] == '\\') out += '\\';
-      out.append(bytes.substr(at, n));
-      at += n;
+Dims Dataset::dims() const {
+  return Access::own<Dataspace>(check(H5Dget_space(id(*this)), "dataspace of " + name_of(*this)), H5Sclose).dims();
+}
+
+bool Dataset::holds_floats() const {
+  const Owned type(check(H5Dget_type(id(*this)), "type of " + name_of(*this)), H5Tclose);
+  return H5Tget_class(id(type)) == H5T_FLOAT;
+}
+
+std::optional<std::uint64_t> Dataset::offset() const {
+  const haddr_t offset = H5Dget_offset(id(*this));
+  if (offset != HADDR_UNDEF) return std::uint64_t(offset);
+  H5Eclear2(H5E_DEFAULT);
+  return std::nullopt;
+}
+
+template <Element T>
+void Dataset::write_rows(std::uint64_t first, std::span<const T> values) const {
+  if (values.empty()) return;
+  const std::uint64_t per_row = elements_per_row(dims());
+  if (values.size() % per_row != 0)
+    throw StoreError(fmt::format("write {}: {} values are no whole rows of {}", name_of(*this), values.size(), per_row));
+  const auto [file, memory] = row_spaces(*this, first, values.size() / per_row);
+  const Owned type = element_type<T>(In::memory);
+  const auto write = [&](const void* data) {
+    check(H5Dwrite(id(*this), id(type), id(memory), id(file), H5P_DEFAULT, data), "write " + name_of(*this));
+  };
+  if constexpr (std::is_same_v<T, std::string>) {
+    std::vector<std::string> valid(values.size());
+    std::vector<const char*> pointers(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      valid[i] = utf8_text(values[i], false);
+      pointers[i] = valid[i].c_str();
     }
+    write(pointers.data());
+  } else {
+    write(values.data());
   }
-  return out;
 }
 
-void write_strings(hid_t dataset, hsize_t total, hsize_t first, std::span<const std::string> strings) {
-  if (strings.empty()) return;
-  std::vector<std::string> valid(strings.size());
-  std::vector<const char*> pointers(strings.size());
-  for (std::size_t i = 0; i < strings.size(); ++i) {
-    valid[i] = utf8_text(strings[i], false);
-    pointers[i] = valid[i].c_str();
-  }
-  Handle type = utf8_string_type();
-  Handle file_space = row_selection({total}, first, strings.size());
-  Handle memory = simple_space({hsize_t(strings.size())});
-  check(H5Dwrite(dataset, type.id(), memory.id(), file_space.id(), H5P_DEFAULT, pointers.data()), "write strings");
-}
-
-std::vector<std::string> read_strings(hid_t dataset, hsize_t first, hsize_t count, hsize_t total) {
-  std::vector<char*> pointers(count, nullptr);
+template <Element T>
+std::vector<T> Dataset::read_rows(std::uint64_t first, std::uint64_t count) const {
   if (count == 0) return {};
-  Handle type = utf8_string_type();
-  Handle file_space = row_selection({total}, first, count);
-  Handle memory = simple_space({count});
-  check(H5Dread(dataset, type.id(), memory.id(), file_space.id(), H5P_DEFAULT, pointers.data()), "read strings");
-  std::vector<std::string> result(count);
-  for (hsize_t i = 0; i < count; ++i) result[i] = pointers[i] ? pointers[i] : "";
-  H5Dvlen_reclaim(type.id(), memory.id(), H5P_DEFAULT, pointers.data());
-  return result;
+  const std::uint64_t n = count * elements_per_row(dims());
+  const auto [file, memory] = row_spaces(*this, first, count);
+  const Owned type = element_type<T>(In::memory);
+  const auto read = [&](void* data) {
+    check(H5Dread(id(*this), id(type), id(memory), id(file), H5P_DEFAULT, data), "read " + name_of(*this));
+  };
+  if constexpr (std::is_same_v<T, std::string>) {
+    std::vector<char*> pointers(n, nullptr);
+    read(pointers.data());
+    std::vector<std::string> values(n);
+    for (std::uint64_t i = 0; i < n; ++i) values[i] = pointers[i] ? pointers[i] : "";
+    H5Dvlen_reclaim(id(type), id(memory), H5P_DEFAULT, pointers.data());
+    return values;
+  } else {
+    std::vector<T> values(n);
+    read(values.data());
+    return values;
+  }
 }
 
-}  // namespace imgshard::store
+void Dataset::write_chunk(std::uint64_t row, std::span<const std::uint8_t> bytes) const {
+  std::vector<hsize_t> offset(dims().size(), 0);
+  offset[0] = row;
+  check(H5Dwrite_chunk(id(*this), H5P_DEFAULT, 0, offset.data(), bytes.size(), bytes.data()),
+        "write " + name_of(*this) + " chunk");
+}
+
+#define IMGSHARD_H5_ELEMENT(T)                                                                     \
+  template void Dataset::write_rows<T>(std::uint64_t, std::span<const T>) const;                  \
+  template std::vector<T> Dataset::read_rows<T>(std::uint64_t, std::uint64_t) const;              \
+  template Dataset Location::create_dataset<T>(const std::string&, const Dims&, const Storage&, \
+                                               std::optional<T>) const;
+
+bool Location::exists(const std::string& name) const { return H5Lexists(id(*this), name.c_str(), H5P_DEFAULT) > 0; }
+
+void Location::remove(const std::string& name) const {
+  check(H5Ldelete(id(*this), name.c_str(), H5P_DEFAULT), "remove " + name);
+}
+
+Group Location::create_group(const std::string& name) const {
+  return Access::own<Group>(
+      check(H5Gcreate2(id(*this), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /" + name), H5Gclose);
+}
+
+Dataset Location::dataset(const std::string& name) const {
+  return Access::own<Dataset>(check(H5Dopen2(id(*this), name.c_str(), H5P_DEFAULT), "open /" + name), H5Dclose);
+}
+
+template <Element T>
+Dataset Location::create_dataset(const std::string& name, const Dims& dims, const Storage& storage,
+                                 std::optional<T> fill) const {
+  const Owned dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"), H5Pclose);
+  if (!storage.chunk.empty()) {
+    const auto chunk = hsizes(storage.chunk);
+    check(H5Pset_chunk(id(dcpl), int(chunk.size()), chunk.data()), "chunk");
+    if (storage.gzip_level >= 0) check(H5Pset_deflate(id(dcpl), unsigned(storage.gzip_level)), "gzip");
+  }
+  if (storage.early) check(H5Pset_alloc_time(id(dcpl), H5D_ALLOC_TIME_EARLY), "allocation time");
+  if (storage.never_fill) {
+    check(H5Pset_layout(id(dcpl), H5D_CONTIGUOUS), "layout");
+    check(H5Pset_fill_time(id(dcpl), H5D_FILL_TIME_NEVER), "fill time");
+  }
+  if constexpr (!std::is_same_v<T, std::string>) {
+    if (fill) check(H5Pset_fill_value(id(dcpl), id(element_type<T>(In::memory)), &*fill), "fill value");
+  }
+  const Owned type = element_type<T>(In::file);
+  const Dataspace space = Dataspace::simple(dims);
+  return Access::own<Dataset>(
+      check(H5Dcreate2(id(*this), name.c_str(), id(type), id(space), H5P_DEFAULT, id(dcpl), H5P_DEFAULT),
+            "create " + name),
+      H5Dclose);
+}
+
+IMGSHARD_H5_ELEMENT(std::uint8_t)
+IMGSHARD_H5_ELEMENT(std::int32_t)
+IMGSHARD_H5_ELEMENT(std::int64_t)
+IMGSHARD_H5_ELEMENT(float)
+IMGSHARD_H5_ELEMENT(double)
+IMGSHARD_H5_ELEMENT(std::string)
+#undef IMGSHARD_H5_ELEMENT
+
+bool Location::has_attribute(const std::string& name) const { return H5Aexists(id(*this), name.c_str()) > 0; }
+
+Attribute Location::attribute(const std::string& name) const {
+  return Access::own<Attribute>(check(H5Aopen(id(*this), name.c_str(), H5P_DEFAULT), "open attribute " + name),
+                                H5Aclose);
+}
+
+void Location::set_attribute(const std::string& name, const std::string& value) const {
+  // Strings are replaced: a new value may need another size.
+  if (has_attribute(name)) check(H5Adelete(id(*this), name.c_str()), "delete attribute " + name);
+  const Owned type = utf8_string_type();
+  const Dataspace space = Dataspace::scalar();
+  Access::own<Attribute>(check(H5Acreate2(id(*this), name.c_str(), id(type), id(space), H5P_DEFAULT, H5P_DEFAULT),
+                               "create attribute " + name),
+                         H5Aclose)
+      .write(value);
+}
+
+void Location::set_attribute(const std::string& name, std::int64_t value) const {
+  if (has_attribute(name)) return attribute(name).write(value);
+  const Dataspace space = Dataspace::scalar();
+  Access::own<Attribute>(check(H5Acreate2(id(*this), name.c_str(), H5T_STD_I64LE, id(space), H5P_DEFAULT, H5P_DEFAULT),
+                               "create attribute " + name),
+                         H5Aclose)
+      .write(value);
+}
+
+File File::create(const std::string& path) {
+  quiet();
+  return Access::own<File>(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "create " + path),
+                           H5Fclose);
+}
+
+File File::open(const std::string& path, Mode mode) {
+  quiet();
+  const unsigned flags = mode == Mode::read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
+  return Access::own<File>(check(H5Fopen(path.c_str(), flags, H5P_DEFAULT), "open"), H5Fclose);
+}
+
+void File::flush() const {
+  char path[4096] = {};
+  H5Fget_name(id(*this), path, sizeof path);
+  check(H5Fflush(id(*this), H5F_SCOPE_GLOBAL), fmt::format("flush {}", path));
+}
+
+}  // namespace imgshard::store::h5

@@ -1,86 +1,159 @@
 #pragma once
-// A small RAII layer over the HDF5 C API in HighFive's spirit: a Handle owns one hid_t,
-// and no hid_t leaves store/.
+// A small typed layer over the HDF5 C API in HighFive's spirit, for store/ alone. Each class
+// owns one HDF5 object and closes it; none is made from a raw identifier but in h5.cpp, and
+// neither HDF5's header nor its identifiers show here. Every failure is a StoreError that
+// ends with HDF5's innermost message; HDF5 prints nothing itself.
+#include <concepts>
 #include <cstdint>
+#include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
-#include <hdf5.h>
+#include "store/error.hpp"
 
-namespace imgshard::store {
+namespace imgshard::store::h5 {
 
-class StoreError : public std::runtime_error {
+using Dims = std::vector<std::uint64_t>;
+
+// What datasets hold: little-endian numbers, and variable-length UTF-8 strings (h5py's
+// str), written valid UTF-8 whatever their bytes (utf8_text, not reversible).
+template <class T>
+concept Element = std::same_as<T, std::uint8_t> || std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t> ||
+                  std::same_as<T, float> || std::same_as<T, double> || std::same_as<T, std::string>;
+
+struct Access;  // h5.cpp's only way to and from raw identifiers
+
+class Object {
  public:
-  using std::runtime_error::runtime_error;
-};
+  Object(Object&& o) noexcept;
+  Object& operator=(Object&& o) noexcept;
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  ~Object();
 
-// Throws StoreError("what: <HDF5's innermost message>") when `status` < 0.
-hid_t check(hid_t status, const std::string& what);
-
-class Handle {
- public:
-  Handle() = default;
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), close_(o.close_) {}
-  Handle& operator=(Handle&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, H5I_INVALID_HID);
-      close_ = o.close_;
-    }
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() { reset(); }
-
-  hid_t id() const { return id_; }
   explicit operator bool() const { return id_ >= 0; }
-  void reset() {
-    if (id_ >= 0 && close_) close_(id_);
-    id_ = H5I_INVALID_HID;
-  }
+  void close();  // now; nothing when closed already
+
+ protected:
+  using Closer = int (*)(std::int64_t);
+  Object() = default;
+  Object(std::int64_t id, Closer close) : id_(id), close_(close) {}
 
  private:
-  hid_t id_ = H5I_INVALID_HID;
-  herr_t (*close_)(hid_t) = nullptr;
+  friend struct Access;
+  std::int64_t id_ = -1;
+  Closer close_ = nullptr;
 };
 
-Handle make_file(hid_t id);
-Handle make_dataset(hid_t id);
-Handle make_space(hid_t id);
-Handle make_type(hid_t id);
-Handle make_plist(hid_t id);
-Handle make_group(hid_t id);
-Handle make_attr(hid_t id);
+// The shape of a dataset, and the rows an I/O call touches.
+class Dataspace : public Object {
+ public:
+  Dataspace() = default;
+  static Dataspace simple(const Dims& dims);
+  static Dataspace scalar();
+  Dims dims() const;
+  // Selects rows [first, first + count) of the first dimension, whole in the others.
+  void select_rows(std::uint64_t first, std::uint64_t count);
 
-// The variable-length UTF-8 string type h5py reads as str.
-Handle utf8_string_type();
+ private:
+  friend struct Access;
+  Dataspace(std::int64_t id, Closer close) : Object(id, close) {}
+};
 
-// Dataspace of `dims`, and a hyperslab of it selecting rows [first, first + count).
-Handle simple_space(const std::vector<hsize_t>& dims);
-Handle row_selection(const std::vector<hsize_t>& dims, hsize_t first, hsize_t count);
+// A scalar attribute: a string or an integer.
+class Attribute : public Object {
+ public:
+  Attribute() = default;
+  std::string read_string() const;
+  std::int64_t read_int() const;
+  void write(const std::string& value) const;
+  void write(std::int64_t value) const;
 
-// Scalar string and integer attributes on a file or object.
-void set_attr(hid_t object, const std::string& name, const std::string& value);
-void set_attr(hid_t object, const std::string& name, std::int64_t value);
-std::string get_string_attr(hid_t object, const std::string& name);
-std::int64_t get_int_attr(hid_t object, const std::string& name);
-bool has_attr(hid_t object, const std::string& name);
+ private:
+  friend struct Access;
+  Attribute(std::int64_t id, Closer close) : Object(id, close) {}
+};
 
-// Text that is valid UTF-8 whatever bytes it came from, as the UTF-8 datasets promise: each
-// byte that is not part of a valid UTF-8 sequence is written "\xHH" (lower-case hex). With
-// `reversible` (file names, in /paths), a backslash is also written "\\", so that the original
-// bytes can be recovered exactly; valid UTF-8 without a backslash is always kept as it is.
-std::string utf8_text(std::string_view bytes, bool reversible);
+// How a new dataset lies in the file.
+struct Storage {
+  Dims chunk;               // chunked in pieces of this shape (empty: contiguous)
+  int gzip_level = -1;      // with `chunk`: each piece deflated (-1: not)
+  bool early = false;       // allocated at creation: later writes change raw data only
+  bool never_fill = false;  // contiguous, and never written with the fill value
+};
 
-// Writes `strings` as rows [first, first + strings.size()) of a 1-D VL string dataset, each
-// made valid UTF-8 by utf8_text (not reversible: messages, not names).
-void write_strings(hid_t dataset, hsize_t total, hsize_t first, std::span<const std::string> strings);
-std::vector<std::string> read_strings(hid_t dataset, hsize_t first, hsize_t count, hsize_t total);
+class Dataset : public Object {
+ public:
+  Dataset() = default;
+  Dims dims() const;
+  bool holds_floats() const;
+  // Where the data of a contiguous, allocated dataset starts in the file; nullopt when it is
+  // chunked.
+  std::optional<std::uint64_t> offset() const;
 
-}  // namespace imgshard::store
+  // Rows [first, first + n) from `values`, n rows' worth of elements; nothing when empty.
+  template <Element T>
+  void write_rows(std::uint64_t first, std::span<const T> values) const;
+  template <Element T>
+  void write_rows(std::uint64_t first, const std::vector<T>& values) const {
+    write_rows(first, std::span<const T>(values));
+  }
+  // Rows [first, first + count), all elements of each, row after row.
+  template <Element T>
+  std::vector<T> read_rows(std::uint64_t first, std::uint64_t count) const;
+  // Row `row` of a dataset chunked a row at a time, as its filter would have compressed it.
+  void write_chunk(std::uint64_t row, std::span<const std::uint8_t> bytes) const;
+
+ private:
+  friend struct Access;
+  Dataset(std::int64_t id, Closer close) : Object(id, close) {}
+};
+
+class Group;
+
+// A file or a group: what holds datasets, groups and attributes.
+class Location : public Object {
+ public:
+  bool exists(const std::string& name) const;  // a link of that name
+  void remove(const std::string& name) const;  // the link
+  Group create_group(const std::string& name) const;
+  Dataset dataset(const std::string& name) const;
+  template <Element T>
+  Dataset create_dataset(const std::string& name, const Dims& dims, const Storage& storage = {},
+                         std::optional<T> fill = std::nullopt) const;
+
+  bool has_attribute(const std::string& name) const;
+  Attribute attribute(const std::string& name) const;
+  // Creates the scalar attribute `name`, or gives it this value.
+  void set_attribute(const std::string& name, const std::string& value) const;
+  void set_attribute(const std::string& name, std::int64_t value) const;
+
+ protected:
+  Location() = default;
+  Location(std::int64_t id, Closer close) : Object(id, close) {}
+};
+
+class Group : public Location {
+ public:
+  Group() = default;
+
+ private:
+  friend struct Access;
+  Group(std::int64_t id, Closer close) : Location(id, close) {}
+};
+
+class File : public Location {
+ public:
+  enum class Mode { read_only, read_write };
+  File() = default;
+  static File create(const std::string& path);  // a new file: fails when one is there
+  static File open(const std::string& path, Mode mode);
+  void flush() const;  // to the operating system (H5Fflush); syncing it is the caller's
+
+ private:
+  friend struct Access;
+  File(std::int64_t id, Closer close) : Location(id, close) {}
+};
+
+}  // namespace imgshard::store::h5

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "store/h5.hpp"
+#include "store/error.hpp"
 
 namespace imgshard::store {
 

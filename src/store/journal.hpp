@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "store/error.hpp"
+
 namespace imgshard::store {
 
 // A half-open run of image indices [begin, begin + count).

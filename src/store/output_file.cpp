@@ -3,69 +3,57 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/statvfs.h>
-#include <fmt/format.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
+#include "store/h5.hpp"
+#include "store/utf8.hpp"
+
 namespace imgshard::store {
-
 namespace {
-
-// Silences HDF5's own error stack printing: check() turns errors into one-line exceptions.
-struct QuietHdf5 {
-  QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-
-void quiet_hdf5() { static QuietHdf5 once; }
-
-Handle create_dataset(hid_t file, const std::string& name, hid_t type, const std::vector<hsize_t>& dims,
-                      hid_t dcpl = H5P_DEFAULT) {
-  Handle space = simple_space(dims);
-  return make_dataset(check(H5Dcreate2(file, name.c_str(), type, space.id(), H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                            "create " + name));
-}
-
-// Allocated at creation: writing rows later then changes raw data only, not the file's
-// structure, which keeps a killed run's file readable.
-Handle early_plist(const void* fill, hid_t fill_type) {
-  Handle dcpl = make_plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"));
-  check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "allocation time");
-  if (fill) check(H5Pset_fill_value(dcpl.id(), fill_type, fill), "fill value");
-  return dcpl;
-}
-
-template <typename T>
-void write_all(hid_t dataset, hid_t type, const std::vector<T>& values) {
-  if (values.empty()) return;
-  check(H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write");
-}
 
 constexpr std::uint64_t kStatusBlock = 1 << 16;  // rows of /status read at a time
 
-// Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
-void write_sources(hid_t f, hsize_t n, const Catalog& catalog) {
-  Handle strings = utf8_string_type();
-  Handle inputs = create_dataset(f, "inputs", strings.id(), {hsize_t(catalog.inputs.size())});
-  std::vector<std::string> inputs_text;  // names, reversibly, as /paths
-  for (const auto& input : catalog.inputs) inputs_text.push_back(utf8_text(input, true));
-  write_strings(inputs.id(), inputs_text.size(), 0, inputs_text);
-  Handle index = create_dataset(f, "input_index", H5T_STD_I32LE, {n});  // fill value 0
-  if (!catalog.input_index.empty())
-    check(H5Dwrite(index.id(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, catalog.input_index.data()),
-          "write /input_index");
-  if (catalog.meta.empty()) return;
-  Handle meta = make_group(check(H5Gcreate2(f, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /meta"));
-  for (const auto& column : catalog.meta) {
-    Handle values = create_dataset(meta.id(), column.name, strings.id(), {n});
-    write_strings(values.id(), n, 0, *column.values);
+// A read-only descriptor of the output, kept to fsync its data (fsync acts on the file,
+// whichever descriptor asks).
+class SyncDescriptor {
+ public:
+  SyncDescriptor() = default;
+  explicit SyncDescriptor(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw StoreError(fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
   }
+  SyncDescriptor(const SyncDescriptor&) = delete;
+  SyncDescriptor& operator=(const SyncDescriptor&) = delete;
+  SyncDescriptor& operator=(SyncDescriptor&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  ~SyncDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void sync(const std::string& path) const {
+    if (::fsync(fd_) != 0) throw StoreError(fmt::format("cannot sync {} to disk: {}", path, std::strerror(errno)));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Where each image came from: /inputs, /input_index, and a CSV manifest's other columns.
+void write_sources(const h5::File& f, std::uint64_t n, const Catalog& catalog) {
+  std::vector<std::string> inputs;  // names, reversibly, as /paths
+  for (const auto& input : catalog.inputs) inputs.push_back(utf8_text(input, true));
+  f.create_dataset<std::string>("inputs", {inputs.size()}).write_rows(0, inputs);
+  f.create_dataset<std::int32_t>("input_index", {n}).write_rows(0, catalog.input_index);  // empty: fill value 0
+  if (catalog.meta.empty()) return;
+  const h5::Group meta = f.create_group("meta");
+  for (const auto& column : catalog.meta) meta.create_dataset<std::string>(column.name, {n}).write_rows(0, *column.values);
 }
 
 // Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
@@ -87,84 +75,116 @@ void write_or_explain(const std::string& path, Write&& write) {
 
 }  // namespace
 
+struct OutputFile::Impl {
+  std::string path;
+  h5::File file;
+  h5::Dataset images, status, errors, orig_shape, paths;
+  std::uint64_t count = 0;
+  std::uint64_t row_bytes = 0;  // of /images
+  bool float32 = false;
+  Journal journal;
+  SyncDescriptor data;
+  std::vector<IndexRange> unjournaled;
+
+  // After create and reopen: the datasets rows go to, the journal, the descriptor to sync.
+  Impl(std::string path_, h5::File file_) : path(std::move(path_)), file(std::move(file_)) {
+    images = file.dataset("images");
+    status = file.dataset("status");
+    errors = file.dataset("errors");
+    orig_shape = file.dataset("orig_shape");
+    paths = file.dataset("paths");
+    const auto dims = images.dims();
+    count = dims.at(0);
+    float32 = images.holds_floats();
+    row_bytes = float32 ? 4 : 1;
+    for (std::size_t d = 1; d < dims.size(); ++d) row_bytes *= dims[d];
+    journal = Journal(journal_path(path), fingerprint());
+    data = SyncDescriptor(path);
+  }
+
+  std::string fingerprint() const {
+    return file.has_attribute("fingerprint") ? file.attribute("fingerprint").read_string() : "";
+  }
+
+  void write_rows(const RowBatch& b) {
+    const bool raw_rows = !b.rows_written && b.chunk_bytes.empty();
+    if (b.status.size() < b.count || b.errors.size() < b.count || b.orig_shape.size() < 3 * b.count ||
+        (raw_rows && b.pixels.size() < b.count * row_bytes) || (!b.chunk_bytes.empty() && b.chunk_bytes.size() < b.count))
+      throw StoreError(fmt::format("rows {}..{} of {}: fewer values than rows", b.begin, b.begin + b.count - 1, path));
+    if (b.rows_written) {
+      // The rows were written into /images directly (RowWriter), by whichever rank made them.
+    } else if (!b.chunk_bytes.empty()) {
+      static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
+      std::size_t at = 0;
+      for (std::uint64_t i = 0; i < b.count; ++i) {
+        images.write_chunk(b.begin + i, b.pixels.subspan(at, b.chunk_bytes[i]));
+        at += b.chunk_bytes[i];
+      }
+    } else if (float32) {
+      images.write_rows(b.begin, std::span(reinterpret_cast<const float*>(b.pixels.data()), b.count * row_bytes / 4));
+    } else {
+      images.write_rows(b.begin, b.pixels.first(b.count * row_bytes));
+    }
+    orig_shape.write_rows(b.begin, b.orig_shape.first(3 * b.count));
+    errors.write_rows(b.begin, b.errors.first(b.count));
+    status.write_rows(b.begin, b.status.first(b.count));  // last: a row no longer pending has the rest written
+    unjournaled.push_back({b.begin, b.count});
+  }
+};
+
+OutputFile::OutputFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OutputFile::OutputFile(OutputFile&&) noexcept = default;
+OutputFile& OutputFile::operator=(OutputFile&&) noexcept = default;
+OutputFile::~OutputFile() = default;
+
 OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, const Catalog& catalog) {
-  quiet_hdf5();
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
   if (std::filesystem::exists(path, ec) && !std::filesystem::remove(path, ec))
     throw StoreError(fmt::format("cannot remove the old {}: {}", path, ec.message()));
-  OutputFile out;
-  out.path_ = path;
-  out.count_ = spec.count;
-  out.float32_ = spec.float32;
-  out.file_ = make_file(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "create " + path));
-  const hid_t f = out.file_.id();
-  const hsize_t n = spec.count;
+  h5::File f = h5::File::create(path);
+  const std::uint64_t n = spec.count;
 
   // /images uncompressed: one contiguous block allocated now (sparse on disk), so that the
   // place of row i in the file is known before any pixel exists (offset + i x row bytes):
   // every rank writes its rows there itself (RowWriter), and later writes change raw data
   // only. Compressed: one chunk per image, stored by rank 0 as the workers compressed it.
-  std::vector<hsize_t> dims{n}, chunk{1};
-  for (auto d : spec.image_dims) {
-    dims.push_back(d);
-    chunk.push_back(d);
-  }
-  out.image_dims_ = dims;
-  Handle dcpl = make_plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"));
-  if (spec.gzip_level >= 0) {
-    check(H5Pset_chunk(dcpl.id(), int(chunk.size()), chunk.data()), "chunk");
-    check(H5Pset_deflate(dcpl.id(), unsigned(spec.gzip_level)), "gzip");
-  } else {
-    check(H5Pset_layout(dcpl.id(), H5D_CONTIGUOUS), "layout");
-    check(H5Pset_alloc_time(dcpl.id(), H5D_ALLOC_TIME_EARLY), "allocation time");
-    check(H5Pset_fill_time(dcpl.id(), H5D_FILL_TIME_NEVER), "fill time");
-  }
-  const hid_t pixel_type = spec.float32 ? H5T_IEEE_F32LE : H5T_STD_U8LE;
-  create_dataset(f, "images", pixel_type, dims, dcpl.id());
+  h5::Dims dims{n}, chunk{1};
+  dims.insert(dims.end(), spec.image_dims.begin(), spec.image_dims.end());
+  chunk.insert(chunk.end(), spec.image_dims.begin(), spec.image_dims.end());
+  const auto layout = spec.gzip_level >= 0 ? h5::Storage{.chunk = chunk, .gzip_level = spec.gzip_level}
+                                           : h5::Storage{.early = true, .never_fill = true};
+  if (spec.float32)
+    f.create_dataset<float>("images", dims, layout);
+  else
+    f.create_dataset<std::uint8_t>("images", dims, layout);
 
-  Handle strings = utf8_string_type();
-  Handle paths = create_dataset(f, "paths", strings.id(), {n});
   // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
-  std::vector<std::string> names_text(catalog.paths.size());
-  for (std::size_t i = 0; i < names_text.size(); ++i) names_text[i] = utf8_text(catalog.paths[i], true);
-  write_strings(paths.id(), n, 0, names_text);
-  Handle labels = create_dataset(f, "labels", H5T_STD_I32LE, {n});
-  write_all(labels.id(), H5T_NATIVE_INT32, catalog.labels);
-  Handle names = create_dataset(f, "label_names", strings.id(), {hsize_t(catalog.label_names.size())});
-  write_strings(names.id(), catalog.label_names.size(), 0, catalog.label_names);
+  std::vector<std::string> names(catalog.paths.size());
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = utf8_text(catalog.paths[i], true);
+  f.create_dataset<std::string>("paths", {n}).write_rows(0, names);
+  f.create_dataset<std::int32_t>("labels", {n}).write_rows(0, catalog.labels);
+  f.create_dataset<std::string>("label_names", {catalog.label_names.size()}).write_rows(0, catalog.label_names);
   write_sources(f, n, catalog);
 
-  const std::int32_t zero = 0;
-  create_dataset(f, "orig_shape", H5T_STD_I32LE, {n, 3}, early_plist(&zero, H5T_NATIVE_INT32).id());
-  create_dataset(f, "status", H5T_STD_U8LE, {n}, early_plist(&kPendingStatus, H5T_NATIVE_UINT8).id());
-  create_dataset(f, "errors", strings.id(), {n}, early_plist(nullptr, 0).id());
+  // Allocated at creation: writing rows later then changes raw data only, not the file's
+  // structure, which keeps a killed run's file readable.
+  const h5::Storage early{.early = true};
+  f.create_dataset<std::int32_t>("orig_shape", {n, 3}, early, 0);
+  f.create_dataset<std::uint8_t>("status", {n}, early, kPendingStatus);
+  f.create_dataset<std::string>("errors", {n}, early);
 
-  for (const auto& [name, value] : spec.string_attributes) set_attr(f, name, value);
-  for (const auto& [name, value] : spec.int_attributes) set_attr(f, name, value);
-  set_attr(f, "complete", std::int64_t{0});
-  out.open_datasets();
-  out.open_journal();
-  check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
-  out.data_.sync(path);
-  return out;
+  for (const auto& [name, value] : spec.string_attributes) f.set_attribute(name, value);
+  for (const auto& [name, value] : spec.int_attributes) f.set_attribute(name, value);
+  f.set_attribute("complete", std::int64_t{0});
+  auto impl = std::make_unique<Impl>(path, std::move(f));
+  impl->file.flush();
+  impl->data.sync(path);
+  return OutputFile(std::move(impl));
 }
 
 OutputFile OutputFile::reopen(const std::string& path) {
-  quiet_hdf5();
-  OutputFile out;
-  out.path_ = path;
-  out.file_ = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open " + path));
-  out.open_datasets();
-  out.open_journal();
-  Handle space = make_space(check(H5Dget_space(out.images_.id()), "images space"));
-  const int rank = check(H5Sget_simple_extent_ndims(space.id()), "images rank");
-  out.image_dims_.resize(std::size_t(rank));
-  check(H5Sget_simple_extent_dims(space.id(), out.image_dims_.data(), nullptr), "images dims");
-  out.count_ = out.image_dims_[0];
-  Handle type = make_type(check(H5Dget_type(out.images_.id()), "images type"));
-  out.float32_ = H5Tget_class(type.id()) == H5T_FLOAT;
-  return out;
+  return OutputFile(std::make_unique<Impl>(path, h5::File::open(path, h5::File::Mode::read_write)));
 }
 
 bool OutputFile::is_complete(const std::string& path) {
@@ -173,161 +193,74 @@ bool OutputFile::is_complete(const std::string& path) {
 }
 
 std::optional<OutputFile::State> OutputFile::read_state(const std::string& path, std::string* why) {
-  quiet_hdf5();
   const auto refuse = [&](std::string reason) -> std::optional<State> {
     if (why) *why = std::move(reason);
     return std::nullopt;
   };
-  Handle file;
   try {
-    file = make_file(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open"));
-  } catch (const StoreError& e) {
-    return refuse(e.what());
-  }
-  const hid_t id = file.id();
-  try {
-    if (!has_attr(id, "fingerprint")) return refuse("an HDF5 file without imgshard's fingerprint: not an imgshard output");
+    const h5::File file = h5::File::open(path, h5::File::Mode::read_only);
+    if (!file.has_attribute("fingerprint")) return refuse("an HDF5 file without imgshard's fingerprint: not an imgshard output");
     State state;
-    state.fingerprint = get_string_attr(id, "fingerprint");
-    state.complete = has_attr(id, "complete") && get_int_attr(id, "complete") == 1;
-    Handle status = make_dataset(check(H5Dopen2(id, "status", H5P_DEFAULT), "open /status"));
-    Handle space = make_space(check(H5Dget_space(status.id()), "status space"));
-    hsize_t n = 0;
-    check(H5Sget_simple_extent_dims(space.id(), &n, nullptr), "status dims");
-    state.count = n;
+    state.fingerprint = file.attribute("fingerprint").read_string();
+    state.complete = file.has_attribute("complete") && file.attribute("complete").read_int() == 1;
+    const auto dims = file.dataset("status").dims();
+    state.count = dims.empty() ? 0 : dims[0];
     return state;
   } catch (const StoreError& e) {
     return refuse(e.what());
   }
 }
 
-void OutputFile::open_datasets() {
-  const hid_t f = file_.id();
-  auto open = [&](const char* name) { return make_dataset(check(H5Dopen2(f, name, H5P_DEFAULT), std::string("open /") + name)); };
-  images_ = open("images");
-  status_ = open("status");
-  errors_ = open("errors");
-  orig_shape_ = open("orig_shape");
-  paths_ = open("paths");
-}
-
-void OutputFile::open_journal() {
-  journal_ = Journal(journal_path(path_), fingerprint());
-  data_ = SyncDescriptor(path_);
-}
-
-OutputFile::SyncDescriptor::SyncDescriptor(const std::string& path)
-    : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-  if (fd_ < 0) throw StoreError(fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
-}
-
-OutputFile::SyncDescriptor::~SyncDescriptor() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-void OutputFile::SyncDescriptor::sync(const std::string& path) const {
-  if (::fsync(fd_) != 0)
-    throw StoreError(fmt::format("cannot sync {} to disk: {}", path, std::strerror(errno)));
-}
-
-std::string OutputFile::fingerprint() const {
-  return has_attr(file_.id(), "fingerprint") ? get_string_attr(file_.id(), "fingerprint") : "";
-}
+std::string OutputFile::fingerprint() const { return impl_->fingerprint(); }
 
 bool OutputFile::complete() const {
-  return has_attr(file_.id(), "complete") && get_int_attr(file_.id(), "complete") == 1;
+  const auto& f = impl_->file;
+  return f.has_attribute("complete") && f.attribute("complete").read_int() == 1;
 }
 
-std::vector<IndexRange> OutputFile::journaled() const { return journal_.read(count_); }
+std::uint64_t OutputFile::count() const { return impl_->count; }
+const std::string& OutputFile::path() const { return impl_->path; }
+
+std::vector<IndexRange> OutputFile::journaled() const { return impl_->journal.read(impl_->count); }
 
 std::optional<RowPlacement> OutputFile::row_placement() const {
-  const haddr_t offset = H5Dget_offset(images_.id());
-  if (offset == HADDR_UNDEF) {
-    H5Eclear2(H5E_DEFAULT);
-    return std::nullopt;  // chunked (compressed, or a file of an older imgshard)
-  }
-  std::uint64_t row = float32_ ? 4 : 1;
-  for (std::size_t d = 1; d < image_dims_.size(); ++d) row *= image_dims_[d];
-  return RowPlacement{std::uint64_t(offset), row};
+  const auto offset = impl_->images.offset();
+  if (!offset) return std::nullopt;  // chunked (compressed, or a file of an older imgshard)
+  return RowPlacement{*offset, impl_->row_bytes};
 }
 
 void OutputFile::write_rows(const RowBatch& batch) {
   if (batch.count == 0) return;
-  write_or_explain(path_, [&] { write_rows_unexplained(batch); });
-}
-
-void OutputFile::write_rows_unexplained(const RowBatch& batch) {
-  const std::uint64_t begin = batch.begin, count = batch.count;
-  if (batch.rows_written) {
-    // The rows were written into /images directly (RowWriter), by whichever rank made them.
-  } else if (!batch.chunk_bytes.empty()) {
-    static_assert(std::endian::native == std::endian::little, "chunks are stored as native bytes: /images is LE");
-    // One chunk per image: row i is the chunk at offset (begin + i, 0, 0, 0).
-    std::vector<hsize_t> offset(image_dims_.size(), 0);
-    std::size_t at = 0;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      offset[0] = begin + i;
-      check(H5Dwrite_chunk(images_.id(), H5P_DEFAULT, 0, offset.data(), batch.chunk_bytes[i], batch.pixels.data() + at),
-            "write /images chunk");
-      at += batch.chunk_bytes[i];
-    }
-  } else {
-    Handle file_space = row_selection(image_dims_, begin, count);
-    std::vector<hsize_t> memory_dims = image_dims_;
-    memory_dims[0] = count;
-    Handle memory = simple_space(memory_dims);
-    check(H5Dwrite(images_.id(), float32_ ? H5T_NATIVE_FLOAT : H5T_NATIVE_UINT8, memory.id(), file_space.id(),
-                   H5P_DEFAULT, batch.pixels.data()),
-          "write /images");
-  }
-  {
-    Handle file_space = row_selection({count_, 3}, begin, count);
-    Handle memory = simple_space({count, 3});
-    check(H5Dwrite(orig_shape_.id(), H5T_NATIVE_INT32, memory.id(), file_space.id(), H5P_DEFAULT, batch.orig_shape.data()),
-          "write /orig_shape");
-  }
-  write_strings(errors_.id(), count_, begin, batch.errors);
-  {
-    // Status last: a row whose status is no longer "pending" has its other datasets written.
-    Handle file_space = row_selection({count_}, begin, count);
-    Handle memory = simple_space({count});
-    check(H5Dwrite(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, batch.status.data()),
-          "write /status");
-  }
-  unjournaled_.push_back({begin, count});
+  write_or_explain(impl_->path, [&] { impl_->write_rows(batch); });
 }
 
 void OutputFile::checkpoint() {
-  if (unjournaled_.empty()) return;
-  write_or_explain(path_, [&] { check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_); });
-  data_.sync(path_);  // the rows on disk first: only then may the journal vouch for them
-  journal_.append(unjournaled_);
-  unjournaled_.clear();
+  auto& m = *impl_;
+  if (m.unjournaled.empty()) return;
+  write_or_explain(m.path, [&] { m.file.flush(); });
+  m.data.sync(m.path);  // the rows on disk first: only then may the journal vouch for them
+  m.journal.append(m.unjournaled);
+  m.unjournaled.clear();
 }
 
-void OutputFile::set_attribute(const std::string& name, const std::string& value) { set_attr(file_.id(), name, value); }
-void OutputFile::set_attribute(const std::string& name, std::int64_t value) { set_attr(file_.id(), name, value); }
+void OutputFile::set_attribute(const std::string& name, const std::string& value) {
+  impl_->file.set_attribute(name, value);
+}
+void OutputFile::set_attribute(const std::string& name, std::int64_t value) { impl_->file.set_attribute(name, value); }
 
 void OutputFile::write_input_errors(const std::vector<std::string>& errors) {
-  const hid_t f = file_.id();
-  if (H5Lexists(f, "input_errors", H5P_DEFAULT) > 0)
-    check(H5Ldelete(f, "input_errors", H5P_DEFAULT), "replace /input_errors");
-  Handle strings = utf8_string_type();
-  Handle set = create_dataset(f, "input_errors", strings.id(), {hsize_t(errors.size())});
-  write_strings(set.id(), errors.size(), 0, errors);
+  const auto& f = impl_->file;
+  if (f.exists("input_errors")) f.remove("input_errors");
+  f.create_dataset<std::string>("input_errors", {errors.size()}).write_rows(0, errors);
 }
 
 void OutputFile::write_timings(const metrics::RunReport& report) {
-  const hid_t f = file_.id();
-  if (H5Lexists(f, "timings", H5P_DEFAULT) > 0) check(H5Ldelete(f, "timings", H5P_DEFAULT), "replace /timings");
-  Handle group = make_group(check(H5Gcreate2(f, "timings", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "create /timings"));
-  const hid_t g = group.id();
-  const hsize_t ranks = report.ranks.size(), phases = metrics::kPhaseCount;
-
-  Handle strings = utf8_string_type();
-  std::vector<std::string> names(metrics::kPhaseNames.begin(), metrics::kPhaseNames.end());
-  Handle phase_names = create_dataset(g, "phase_names", strings.id(), {phases});
-  write_strings(phase_names.id(), phases, 0, names);
+  const auto& f = impl_->file;
+  if (f.exists("timings")) f.remove("timings");
+  const h5::Group g = f.create_group("timings");
+  const std::uint64_t ranks = report.ranks.size(), phases = metrics::kPhaseCount;
+  g.create_dataset<std::string>("phase_names", {phases})
+      .write_rows(0, std::vector<std::string>(metrics::kPhaseNames.begin(), metrics::kPhaseNames.end()));
 
   std::vector<double> seconds, wall;
   std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent, bytes_received, bytes_written;
@@ -345,22 +278,21 @@ void OutputFile::write_timings(const metrics::RunReport& report) {
     bytes_written.push_back(std::int64_t(r.counts.bytes_written));
     hosts.push_back(r.host);
   }
-  write_all(create_dataset(g, "phase_seconds", H5T_IEEE_F64LE, {ranks, phases}).id(), H5T_NATIVE_DOUBLE, seconds);
-  write_all(create_dataset(g, "wall_seconds", H5T_IEEE_F64LE, {ranks}).id(), H5T_NATIVE_DOUBLE, wall);
+  g.create_dataset<double>("phase_seconds", {ranks, phases}).write_rows(0, seconds);
+  g.create_dataset<double>("wall_seconds", {ranks}).write_rows(0, wall);
   for (auto& [name, values] : {std::pair{"rank", &rank_ids}, {"threads", &threads}, {"images", &images},
                                {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent},
                                {"bytes_received", &bytes_received}, {"bytes_written", &bytes_written}})
-    write_all(create_dataset(g, name, H5T_STD_I64LE, {ranks}).id(), H5T_NATIVE_INT64, *values);
-  Handle host_set = create_dataset(g, "hosts", strings.id(), {ranks});
-  write_strings(host_set.id(), ranks, 0, hosts);
-  set_attr(g, "wall_seconds", fmt::format("{}", report.wall_seconds));
-  set_attr(g, "images_per_s", fmt::format("{}", report.images_per_s()));
+    g.create_dataset<std::int64_t>(name, {ranks}).write_rows(0, *values);
+  g.create_dataset<std::string>("hosts", {ranks}).write_rows(0, hosts);
+  g.set_attribute("wall_seconds", fmt::format("{}", report.wall_seconds));
+  g.set_attribute("images_per_s", fmt::format("{}", report.images_per_s()));
 }
 
 std::uint64_t OutputFile::pending_rows() const {
   std::uint64_t pending = 0;
-  for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
-    const auto status = read_status(begin, std::min(kStatusBlock, count_ - begin));
+  for (std::uint64_t begin = 0; begin < count(); begin += kStatusBlock) {
+    const auto status = read_status(begin, std::min(kStatusBlock, count() - begin));
     pending += std::uint64_t(std::count(status.begin(), status.end(), kPendingStatus));
   }
   return pending;
@@ -368,52 +300,43 @@ std::uint64_t OutputFile::pending_rows() const {
 
 void OutputFile::finish() {
   checkpoint();
+  auto& m = *impl_;
   if (const auto pending = pending_rows())
     throw StoreError(fmt::format("{} of {} rows of {} were never written: it stays incomplete (--resume finishes it)",
-                                 pending, count_, path_));
-  set_attr(file_.id(), "complete", std::int64_t{1});
-  check(H5Fflush(file_.id(), H5F_SCOPE_GLOBAL), "flush " + path_);
-  data_.sync(path_);
-  images_.reset();
-  status_.reset();
-  errors_.reset();
-  orig_shape_.reset();
-  paths_.reset();
-  file_.reset();
-  journal_.remove();
+                                 pending, m.count, m.path));
+  m.file.set_attribute("complete", std::int64_t{1});
+  m.file.flush();
+  m.data.sync(m.path);
+  for (auto* dataset : {&m.images, &m.status, &m.errors, &m.orig_shape, &m.paths}) dataset->close();
+  m.file.close();
+  m.journal.remove();
 }
 
 std::vector<std::uint8_t> OutputFile::read_status(std::uint64_t begin, std::uint64_t count) const {
-  std::vector<std::uint8_t> values(count);
-  if (count == 0) return values;
-  Handle file_space = row_selection({count_}, begin, count);
-  Handle memory = simple_space({count});
-  check(H5Dread(status_.id(), H5T_NATIVE_UINT8, memory.id(), file_space.id(), H5P_DEFAULT, values.data()),
-        "read /status");
-  return values;
+  return impl_->status.read_rows<std::uint8_t>(begin, count);
 }
 
 std::vector<std::string> OutputFile::read_errors(std::uint64_t begin, std::uint64_t count) const {
-  return read_strings(errors_.id(), begin, count, count_);
+  return impl_->errors.read_rows<std::string>(begin, count);
 }
 
 std::vector<std::string> OutputFile::read_paths(std::uint64_t begin, std::uint64_t count) const {
-  return read_strings(paths_.id(), begin, count, count_);
+  return impl_->paths.read_rows<std::string>(begin, count);
 }
 
 std::vector<std::pair<std::uint64_t, std::string>> OutputFile::failures() const {
   std::vector<std::pair<std::uint64_t, std::string>> all;
-  for (std::uint64_t begin = 0; begin < count_; begin += kStatusBlock) {
-    const std::uint64_t count = std::min(kStatusBlock, count_ - begin);
-    const auto status = read_status(begin, count);
+  for (std::uint64_t begin = 0; begin < count(); begin += kStatusBlock) {
+    const std::uint64_t n = std::min(kStatusBlock, count() - begin);
+    const auto status = read_status(begin, n);
     const auto failed = [&](std::uint64_t i) { return status[i] != 0 && status[i] != kPendingStatus; };
     std::uint64_t first = 0;
-    while (first < count && !failed(first)) ++first;
-    if (first == count) continue;
+    while (first < n && !failed(first)) ++first;
+    if (first == n) continue;
     // One read of paths and reasons per block that has failures, from its first failure on.
-    const auto paths = read_paths(begin + first, count - first);
-    const auto errors = read_errors(begin + first, count - first);
-    for (std::uint64_t i = first; i < count; ++i)
+    const auto paths = read_paths(begin + first, n - first);
+    const auto errors = read_errors(begin + first, n - first);
+    for (std::uint64_t i = first; i < n; ++i)
       if (failed(i)) all.emplace_back(begin + i, fmt::format("{}: {}", paths[i - first], errors[i - first]));
   }
   return all;

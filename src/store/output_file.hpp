@@ -8,7 +8,9 @@
 // (OUT.journal, self-checking records: store/journal.hpp) and synced. --resume trusts only
 // the journal: a unit is done when its record is there. `complete` = 1 is set last, and
 // only when no row of /status is pending. A failed sync is a StoreError (the run's exit 2).
+// HDF5 stays inside store/ (store/h5.hpp): nothing here needs its headers.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,7 +18,7 @@
 #include <vector>
 
 #include "metrics/report.hpp"
-#include "store/h5.hpp"
+#include "store/error.hpp"
 #include "store/journal.hpp"
 
 namespace imgshard::store {
@@ -92,7 +94,7 @@ class OutputFile {
 
   std::string fingerprint() const;
   bool complete() const;
-  std::uint64_t count() const { return count_; }
+  std::uint64_t count() const;
   // The ranges the journal says were written and flushed before.
   std::vector<IndexRange> journaled() const;
 
@@ -125,43 +127,16 @@ class OutputFile {
   // rows of an earlier run, the file being the truth. Read a block of /status at a time.
   std::vector<std::pair<std::uint64_t, std::string>> failures() const;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const;
 
-  OutputFile(OutputFile&&) = default;
-  OutputFile& operator=(OutputFile&&) = default;
+  OutputFile(OutputFile&&) noexcept;
+  OutputFile& operator=(OutputFile&&) noexcept;
+  ~OutputFile();
 
  private:
-  // A read-only descriptor of the output, kept to fsync its data (fsync acts on the file,
-  // whichever descriptor asks).
-  class SyncDescriptor {
-   public:
-    SyncDescriptor() = default;
-    explicit SyncDescriptor(const std::string& path);
-    SyncDescriptor(SyncDescriptor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    SyncDescriptor& operator=(SyncDescriptor&& o) noexcept {
-      std::swap(fd_, o.fd_);
-      return *this;
-    }
-    ~SyncDescriptor();
-    void sync(const std::string& path) const;  // throws StoreError
-
-   private:
-    int fd_ = -1;
-  };
-
-  OutputFile() = default;
-  void write_rows_unexplained(const RowBatch& batch);
-  void open_datasets();
-  void open_journal();
-
-  std::string path_;
-  std::uint64_t count_ = 0;
-  std::vector<hsize_t> image_dims_;  // full: [N, ...]
-  bool float32_ = false;
-  Handle file_, images_, status_, errors_, orig_shape_, paths_;
-  Journal journal_;
-  SyncDescriptor data_;
-  std::vector<IndexRange> unjournaled_;
+  struct Impl;
+  explicit OutputFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace imgshard::store

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/output_file.hpp"
+#include "store/output_file.hpp"  // RowPlacement, StoreError
 
 namespace imgshard::store {
 

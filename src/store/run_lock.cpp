@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/h5.hpp"
+#include "store/error.hpp"
 
 namespace imgshard::store {
 

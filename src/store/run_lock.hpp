@@ -5,6 +5,8 @@
 // the holder dies, even by SIGKILL, so a killed run never blocks its --resume.
 #include <string>
 
+#include "store/error.hpp"
+
 namespace imgshard::store {
 
 class RunLock {

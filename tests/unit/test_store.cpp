@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/run_lock.hpp"
+#include "store/utf8.hpp"
 #include "store_test.hpp"
 
 TEST_F(StoreTest, NewFileHasEveryRowPendingAndIsIncomplete) {
