@@ -61,7 +61,7 @@ def parse_args(argv, root=None):
     ap.add_argument("--launcher-arg", action="append", default=[], metavar="ARG",
                     help="extra argument for mpirun/srun (repeatable)")
     ap.add_argument("--imgshard", default=None,
-                    help="imgshard binary (default: $IMGSHARD, else build/bin/imgshard of this repo)")
+                    help="imgshard binary (default: $IMGSHARD, else build/bin/imgshard of this repo, else imgshard on PATH)")
     ap.add_argument("--pipeline", default="resize=224:224", help="imgshard -p SPEC (default resize=224:224)")
     ap.add_argument("--schedule", choices=("static", "dynamic"), help="imgshard --schedule")
     ap.add_argument("--chunk", type=int, help="imgshard --chunk (images per unit)")
