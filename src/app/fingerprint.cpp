@@ -24,8 +24,8 @@ std::string Fingerprint::hex() const { return fmt::format("{:016x}", hash_); }
 std::string run_fingerprint(const Options& o, const pipeline::Pipeline& p, const io::Collection& c) {
   Fingerprint f;
   f.add(p.canonical());
-  f.add(o.decode);
-  f.add(o.fail_on_name);
+  f.add(word(o.decode));
+  f.add(word(o.fail_on));
   f.add(std::to_string(o.max_pixels));
   // Only a limit other than the default enters, so files of earlier versions still resume.
   if (o.max_file_bytes != io::kDefaultMaxFileBytes) f.add("max_file_bytes=" + std::to_string(o.max_file_bytes));

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   pipeline::configure_threads(threads);
   app::install_stop_handlers();
   const pipeline::BatchRunner runner(*pipeline, options.decode_options(),
-                                     {.threads = threads, .dynamic = options.schedule == "dynamic", .gzip_level = options.gzip_level});
+                                     {.threads = threads, .dynamic = options.schedule == app::Schedule::dynamic, .gzip_level = options.gzip_level});
 
   const int code = world.is_root() ? app::run_as_root(world, options, *pipeline, runner, choice, timers)
                                     : app::run_as_worker(world, options, runner, threads, timers);

@@ -23,6 +23,12 @@ const Words<io::LabelMode> kLabels = {
     {"auto", io::LabelMode::automatic}, {"dirname", io::LabelMode::dirname}, {"none", io::LabelMode::none}};
 const Words<io::FailOn> kFailOn = {
     {"warning", io::FailOn::warning}, {"truncated", io::FailOn::truncated}, {"error", io::FailOn::error}};
+const Words<Decode> kDecode = {{"exact", Decode::exact}, {"fast", Decode::fast}};
+const Words<Schedule> kSchedule = {{"static", Schedule::static_}, {"dynamic", Schedule::dynamic}};
+// Each word of --compress with its gzip level; the first word of a level is how it is recorded.
+const Words<int> kCompress = {{"none", -1},  {"gzip", 4},    {"gzip=0", 0}, {"gzip=1", 1}, {"gzip=2", 2},
+                              {"gzip=3", 3}, {"gzip=4", 4}, {"gzip=5", 5}, {"gzip=6", 6}, {"gzip=7", 7},
+                              {"gzip=8", 8}, {"gzip=9", 9}};
 const Words<Writer> kWriters = {{"ranks", Writer::ranks}, {"root", Writer::root}};
 const Words<metrics::ProgressMode> kProgress = {{"auto", metrics::ProgressMode::automatic},
                                                 {"bar", metrics::ProgressMode::bar},
@@ -41,15 +47,22 @@ const std::string& word_of(const Words<E>& words, E value) {
 // in {auto,dirname,none}"; then the Transformer turns the word into its value.
 template <class E>
 CLI::Option* add_words(CLI::App& cli, const std::string& name, E& value, const Words<E>& words,
-                       const std::string& doc) {
+                       const std::string& doc, const std::string& shown = "") {
+  auto member = CLI::IsMember(words);
+  if (!shown.empty()) member.description(shown);  // a shorter list for --help than every word
   return cli.add_option(name, value, doc)
       ->transform(CLI::Transformer(words).description(""))
-      ->transform(CLI::IsMember(words))
+      ->transform(member)
       ->type_name("TEXT")
       ->default_str(word_of(words, value));
 }
 
 }  // namespace
+
+std::string_view word(Decode value) { return word_of(kDecode, value); }
+std::string_view word(Schedule value) { return word_of(kSchedule, value); }
+std::string_view word(io::FailOn value) { return word_of(kFailOn, value); }
+std::string_view compress_word(int gzip_level) { return word_of(kCompress, gzip_level); }
 
 int parse_options(int argc, char** argv, Options& o, bool print) {
   CLI::App cli{"imgshard: image collections -> one training-ready HDF5 tensor file, over MPI ranks x OpenMP threads.\n"
@@ -69,14 +82,11 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
       ->capture_default_str();
   cli.add_flag("--list-kernels", list_kernels, "print every kernel with its arguments and exit");
   cli.add_flag("--kernels-markdown", kernels_markdown, "print the kernel table of README.md and exit")->group("");
-  cli.add_option("--decode", o.decode, "exact: full decode; fast: JPEG shrink-on-load at a DCT scale before the first resize")
-      ->check(CLI::IsMember({"exact", "fast"}))
-      ->capture_default_str();
+  add_words(cli, "--decode", o.decode, kDecode,
+            "exact: full decode; fast: JPEG shrink-on-load at a DCT scale before the first resize");
   cli.add_option("--threads", o.threads, "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")
       ->check(CLI::Range(1, 1024));
-  cli.add_option("--schedule", o.schedule, "how units go to ranks and images to threads")
-      ->check(CLI::IsMember({"static", "dynamic"}))
-      ->capture_default_str();
+  add_words(cli, "--schedule", o.schedule, kSchedule, "how units go to ranks and images to threads");
   cli.add_option("--chunk", o.chunk, "images per work unit")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   add_words(cli, "--labels", o.labels, kLabels,
             "auto: a CSV manifest's label column where there is one, else dirname; dirname: class from the parent "
@@ -85,7 +95,8 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   auto* csv_label = cli.add_option("--csv-label", o.csv.label, "the @FILE.csv column with the labels")->capture_default_str();
   cli.add_option("--csv-root", o.csv_root,
                  "the folder, or .zip/.tar archive, that @FILE.csv paths are relative to (default: the CSV's folder)");
-  cli.add_option("--compress", o.compress, "none, gzip or gzip=LEVEL (0-9) for /images")->capture_default_str();
+  add_words(cli, "--compress", o.gzip_level, kCompress, "none, gzip (level 4) or gzip=LEVEL (0-9) for /images",
+            "{none,gzip,gzip=0..9}");
   cli.add_flag("--resume", o.resume, "finish an interrupted run of the same inputs and pipeline");
   cli.add_flag("--force", o.force, "overwrite an existing output");
   cli.add_flag("--strict", o.strict, "stop at the first image that fails (exit 3; what was written stays)");
@@ -131,17 +142,7 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   if (o.output.empty()) return usage_error("no output given: -o OUT.h5");
   if (o.resume && o.force) return usage_error("--resume and --force exclude each other");
 
-  if (o.compress == "none") {
-    o.gzip_level = -1;
-  } else if (o.compress == "gzip") {
-    o.gzip_level = 4;
-  } else if (o.compress.starts_with("gzip=") && o.compress.size() == 6 && std::isdigit(o.compress[5])) {
-    o.gzip_level = o.compress[5] - '0';
-  } else {
-    return usage_error(fmt::format("--compress must be none, gzip or gzip=0..9, got '{}'", o.compress));
-  }
   o.csv.label_required = csv_label->count() > 0;
-  o.fail_on_name = word_of(kFailOn, o.fail_on);
   return kContinue;
 }
 

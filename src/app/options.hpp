@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/decode.hpp"
@@ -11,29 +12,38 @@ namespace imgshard::app {
 
 // Who writes the rows of /images: every rank its own (default), or rank 0 all of them.
 enum class Writer { ranks, root };
+// --decode: the whole image, or JPEGs at a reduced DCT scale before the first resize.
+enum class Decode { exact, fast };
+// --schedule: unit k to rank k % ranks, dealt up front (static_), or to whichever rank asks
+// first (dynamic); also OpenMP's schedule over a unit's images.
+enum class Schedule { static_, dynamic };
+
+// The word of each choice, as the command line spells it and the output file and the run's
+// fingerprint record it: read from the option's own table (options.cpp), never respelled.
+std::string_view word(Decode value);
+std::string_view word(Schedule value);
+std::string_view word(io::FailOn value);
+// --compress's word for a gzip level: "none" (-1), "gzip" (4, the default level), "gzip=N".
+std::string_view compress_word(int gzip_level);
 
 struct Options {
   std::vector<std::string> inputs;
   std::string output;
   std::string pipeline = "resize=224:224";
-  std::string decode = "exact";
+  Decode decode = Decode::exact;
   int threads = 0;  // 0: OMP_NUM_THREADS, else the CPUs this rank may use
-  std::string schedule = "dynamic";
+  Schedule schedule = Schedule::dynamic;
   int chunk = 64;
   io::LabelMode labels = io::LabelMode::automatic;
   io::ManifestColumns csv;  // --csv-path, --csv-label
   std::string csv_root;     // --csv-root
-  int gzip_level = -1;  // -1: none
-  std::string compress = "none";
+  int gzip_level = -1;  // --compress: -1 none, else gzip at this level (0-9)
   bool resume = false;
   bool force = false;
   bool strict = false;
   std::uint64_t max_pixels = io::kDefaultMaxPixels;
   std::uint64_t max_file_bytes = io::kDefaultMaxFileBytes;
   io::FailOn fail_on = io::FailOn::warning;
-  // --fail-on's word, as root.cpp records it (fingerprint, /attrs): set from fail_on by
-  // parse_options. To go once root.cpp takes the word from the option's table.
-  std::string fail_on_name = "warning";
   std::string report;
   Writer writer = Writer::ranks;
   double checkpoint_seconds = 2.0;  // flush + journal at most this often
@@ -41,7 +51,7 @@ struct Options {
 
   io::DecodeOptions decode_options() const {
     return {.max_pixels = max_pixels, .max_file_bytes = max_file_bytes, .fail_on = fail_on,
-            .shrink_on_load = decode == "fast"};
+            .shrink_on_load = decode == Decode::fast};
   }
   io::DiscoverOptions discover_options() const { return {labels, csv, csv_root}; }
 };

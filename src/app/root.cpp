@@ -189,7 +189,7 @@ Gathered scatter_and_gather(comm::World& world, const Options& o, const pipeline
   };
   hooks.stop_requested = [&] { return g.strict_stop || stop_requested(); };
   try {
-    comm::UnitQueue queue(job.units, world.size(), o.schedule == "dynamic");
+    comm::UnitQueue queue(job.units, world.size(), o.schedule == Schedule::dynamic);
     g.outcome = comm::run_root(world, queue, runner, hooks, timers, {0, world.host(), threads, {}, 0.0, {}});
     auto t = timers.scope(Phase::write);
     writer.drain();
@@ -215,7 +215,7 @@ int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& 
   fmt::print(stderr,
              "imgshard {}: {} images{} -> {} | {} | {} rank(s) x {} thread(s) ({}), {} schedule, chunk {}, {}\n",
              kVersion, total, job.skipped ? fmt::format(" ({} already done)", job.skipped) : "", o.output,
-             p.canonical(), world.size(), threads, thread_choice.why, o.schedule, o.chunk,
+             p.canonical(), world.size(), threads, thread_choice.why, word(o.schedule), o.chunk,
              placement ? "every rank writes its rows" : "rank 0 writes every row");
 
   // Scatter, gather, write.
@@ -225,7 +225,7 @@ int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& 
   metrics::RunReport report{.imgshard_version = kVersion, .pipeline = p.canonical(),
                             .wall_seconds = outcome.ranks.empty() ? timers.wall() : outcome.ranks[0].wall_seconds,
                             .images = total, .processed = processed, .skipped = job.skipped,
-                            .mpi_ranks = world.size(), .omp_threads = threads, .schedule = o.schedule,
+                            .mpi_ranks = world.size(), .omp_threads = threads, .schedule = std::string(word(o.schedule)),
                             .chunk = o.chunk, .ranks = std::move(outcome.ranks)};
   try {
     finish_output(*job.file, job.collection, report, outcome.interrupted);

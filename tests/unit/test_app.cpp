@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include "app/exit_codes.hpp"
 #include "app/fingerprint.hpp"
+#include "app/options.hpp"
 #include "app/output_layout.hpp"
 #include "app/signals.hpp"
 #include "app/test_hooks.hpp"
@@ -23,6 +25,14 @@ io::Collection two_images() {
   c.inputs = {"/data"};
   c.label_source = "dirname";
   return c;
+}
+
+// parse_options over `args` (after the program name and a fixed input and output).
+int parse(std::vector<std::string> args, app::Options& o) {
+  args.insert(args.begin(), {"imgshard", "in/", "-o", "out.h5"});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return app::parse_options(int(argv.size()), argv.data(), o, false);
 }
 
 std::string attribute(const store::OutputSpec& spec, const std::string& name) {
@@ -50,6 +60,38 @@ TEST(OutputSpec, ImageDimsFollowTheLayoutAndTypeThePipeline) {
   EXPECT_EQ(attribute(chw, "layout"), "chw");
 }
 
+TEST(Options, ChoicesMapToTheirValuesAndTheFileRecordsTheWordsGiven) {
+  app::Options o;
+  ASSERT_EQ(parse({"--decode", "fast", "--schedule", "static", "--compress", "gzip=6", "--fail-on", "error"}, o),
+            app::kContinue);
+  EXPECT_EQ(o.decode, app::Decode::fast);
+  EXPECT_TRUE(o.decode_options().shrink_on_load);
+  EXPECT_EQ(o.schedule, app::Schedule::static_);
+  EXPECT_EQ(o.gzip_level, 6);
+  EXPECT_EQ(o.fail_on, io::FailOn::error);
+  const auto spec = app::output_spec(o, pipeline::Pipeline::parse("resize=6:4"), two_images(), "f");
+  EXPECT_EQ(attribute(spec, "decode"), "fast");
+  EXPECT_EQ(attribute(spec, "schedule"), "static");
+  EXPECT_EQ(attribute(spec, "compress"), "gzip=6");
+  EXPECT_EQ(attribute(spec, "fail_on"), "error");
+  EXPECT_EQ(spec.gzip_level, 6);
+
+  app::Options d;  // the defaults, and "gzip" alone is level 4
+  ASSERT_EQ(parse({"--compress", "gzip"}, d), app::kContinue);
+  EXPECT_EQ(d.decode, app::Decode::exact);
+  EXPECT_EQ(d.schedule, app::Schedule::dynamic);
+  EXPECT_EQ(d.gzip_level, 4);
+  EXPECT_EQ(app::compress_word(-1), "none");
+  EXPECT_EQ(app::compress_word(4), "gzip");
+  EXPECT_EQ(app::compress_word(0), "gzip=0");
+
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--decode", "slow"}, {"--schedule", "guided"}, {"--compress", "gzip=10"}, {"--compress", "lz4"}}) {
+    app::Options x;
+    EXPECT_EQ(parse(bad, x), app::kExitUsage) << bad[0] << " " << bad[1];
+  }
+}
+
 TEST(RunFingerprint, SameRunSameFingerprintAndWhatChangesPixelsChangesIt) {
   app::Options o;
   const auto p = pipeline::Pipeline::parse("resize=6:4");
@@ -60,7 +102,7 @@ TEST(RunFingerprint, SameRunSameFingerprintAndWhatChangesPixelsChangesIt) {
   auto other = c;
   std::swap(other.images[0], other.images[1]);  // the order is the rows'
   EXPECT_NE(app::run_fingerprint(o, p, other), f);
-  o.decode = "fast";
+  o.decode = app::Decode::fast;
   EXPECT_NE(app::run_fingerprint(o, p, c), f);
   o = {};
   o.max_file_bytes = io::kDefaultMaxFileBytes + 1;
