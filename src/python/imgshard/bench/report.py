@@ -132,27 +132,26 @@ def verdicts(results):
                 lines.append(f"{head}: not measured")
                 all_ok = False
                 continue
-            ok = True
-            if r["ratio"] is not None:
-                good = r["ratio"] >= t.ratio
-                ok &= good
-                parts.append(f"{r['ratio']:.2f}x {spec.baseline} (target >= {ratio_text(t)}x) "
-                             f"{'PASS' if good else 'FAIL'}")
-            else:
-                ok = False
-                parts.append(f"x {spec.baseline}: not measured")
+            ok = judge(parts, r["ratio"], t.ratio, f"{r['ratio'] or 0:.2f}x {spec.baseline}",
+                       f"{ratio_text(t)}x", f"x {spec.baseline}")
             if t.share:
-                if r["share"] is not None and r["limit"] == spec.limit:
-                    good = r["share"] >= t.share
-                    ok &= good
-                    parts.append(f"{100 * r['share']:.0f}% of {spec.limit} "
-                                 f"(target >= {100 * t.share:.0f}%) {'PASS' if good else 'FAIL'}")
-                else:
-                    ok = False
-                    parts.append(f"% of {spec.limit}: not measured")
+                share = r["share"] if r["limit"] == spec.limit else None
+                ok &= judge(parts, share, t.share, f"{100 * (share or 0):.0f}% of {spec.limit}",
+                            f"{100 * t.share:.0f}%", f"% of {spec.limit}")
             all_ok &= ok
             lines.append(f"{head} [{r['layout']}]: " + "; ".join(parts))
     return lines, all_ok
+
+
+def judge(parts, value, target, measured, wanted, what):
+    """Appends one verdict to `parts` ("MEASURED (target >= WANTED) PASS|FAIL", or "WHAT: not
+    measured" when value is None) and returns whether it met the target."""
+    if value is None:
+        parts.append(f"{what}: not measured")
+        return False
+    good = value >= target
+    parts.append(f"{measured} (target >= {wanted}) {'PASS' if good else 'FAIL'}")
+    return good
 
 
 def table_lines(results, fidelity):
