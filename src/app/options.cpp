@@ -59,10 +59,10 @@ CLI::Option* add_words(CLI::App& cli, const std::string& name, E& value, const W
 
 }  // namespace
 
-std::string_view word(Decode value) { return word_of(kDecode, value); }
-std::string_view word(Schedule value) { return word_of(kSchedule, value); }
-std::string_view word(io::FailOn value) { return word_of(kFailOn, value); }
-std::string_view compress_word(int gzip_level) { return word_of(kCompress, gzip_level); }
+const std::string& word(Decode value) { return word_of(kDecode, value); }
+const std::string& word(Schedule value) { return word_of(kSchedule, value); }
+const std::string& word(io::FailOn value) { return word_of(kFailOn, value); }
+const std::string& compress_word(int gzip_level) { return word_of(kCompress, gzip_level); }
 
 int parse_options(int argc, char** argv, Options& o, bool print) {
   CLI::App cli{"imgshard: image collections -> one training-ready HDF5 tensor file, over MPI ranks x OpenMP threads.\n"

@@ -1,7 +1,6 @@
 #pragma once
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "io/decode.hpp"
@@ -20,11 +19,11 @@ enum class Schedule { static_, dynamic };
 
 // The word of each choice, as the command line spells it and the output file and the run's
 // fingerprint record it: read from the option's own table (options.cpp), never respelled.
-std::string_view word(Decode value);
-std::string_view word(Schedule value);
-std::string_view word(io::FailOn value);
+const std::string& word(Decode value);
+const std::string& word(Schedule value);
+const std::string& word(io::FailOn value);
 // --compress's word for a gzip level: "none" (-1), "gzip" (4, the default level), "gzip=N".
-std::string_view compress_word(int gzip_level);
+const std::string& compress_word(int gzip_level);
 
 struct Options {
   std::vector<std::string> inputs;

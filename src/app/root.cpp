@@ -225,7 +225,7 @@ int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& 
   metrics::RunReport report{.imgshard_version = kVersion, .pipeline = p.canonical(),
                             .wall_seconds = outcome.ranks.empty() ? timers.wall() : outcome.ranks[0].wall_seconds,
                             .images = total, .processed = processed, .skipped = job.skipped,
-                            .mpi_ranks = world.size(), .omp_threads = threads, .schedule = std::string(word(o.schedule)),
+                            .mpi_ranks = world.size(), .omp_threads = threads, .schedule = word(o.schedule),
                             .chunk = o.chunk, .ranks = std::move(outcome.ranks)};
   try {
     finish_output(*job.file, job.collection, report, outcome.interrupted);
