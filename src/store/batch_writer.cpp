@@ -28,6 +28,10 @@ void BatchWriter::write(RowBatch rows) {
   if (metrics::seconds_since(last_checkpoint_) >= checkpoint_seconds_) {
     file_.checkpoint();
     last_checkpoint_ = metrics::Clock::now();
+  } else {
+    // A checkpoint's fsync otherwise waits for every unit since the last one (0.24 s for
+    // 300 MB here), and rank 0 takes no result while the buffers wait behind it.
+    file_.start_writeback();
   }
 }
 

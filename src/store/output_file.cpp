@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -40,6 +42,10 @@ class SyncDescriptor {
   void sync(const std::string& path) const {
     if (::fsync(fd_) != 0) throw StoreError(fmt::format("cannot sync {} to disk: {}", path, std::strerror(errno)));
   }
+  // Starts writing every dirty page of the file back to disk, without waiting for it, so that
+  // the next sync() waits for the last unit's pages, not for everything since the last one.
+  // Only a hint: an error shows at sync().
+  void start_writeback() const { ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
  private:
   int fd_ = -1;
@@ -73,6 +79,24 @@ void write_or_explain(const std::string& path, Write&& write) {
   }
 }
 
+// Takes the old output's name away now and frees its data in the background. The kernel
+// frees a file's cached pages and blocks when its last reference goes (and, with online
+// discard, waits for the disk): 0.3 s for 722 MB on the project's VM, which rank 0 spent
+// while every other rank waited for the plan. Unlinked while a descriptor of ours holds it,
+// the file is freed when that descriptor closes, on the returned thread (or at our exit).
+// Anything but a regular file (a link, a directory) is removed as it is, here.
+std::jthread remove_old_output(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::unlink(path.c_str()) == 0)
+    return std::jthread([fd] { ::close(fd); });
+  if (fd >= 0) ::close(fd);
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(path, ec)) && !std::filesystem::remove(path, ec))
+    throw StoreError(fmt::format("cannot remove the old {}: {}", path, ec.message()));
+  return {};
+}
+
 }  // namespace
 
 struct OutputFile::Impl {
@@ -85,6 +109,7 @@ struct OutputFile::Impl {
   Journal journal;
   SyncDescriptor data;
   std::vector<IndexRange> unjournaled;
+  std::jthread old_output_freed;  // remove_old_output's; joined when the file is closed
 
   // After create and reopen: the datasets rows go to, the journal, the descriptor to sync.
   Impl(std::string path_, h5::File file_) : path(std::move(path_)), file(std::move(file_)) {
@@ -140,8 +165,7 @@ OutputFile::~OutputFile() = default;
 OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, const Catalog& catalog) {
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
-  if (std::filesystem::exists(path, ec) && !std::filesystem::remove(path, ec))
-    throw StoreError(fmt::format("cannot remove the old {}: {}", path, ec.message()));
+  std::jthread old_output_freed = remove_old_output(path);
   h5::File f = h5::File::create(path);
   const std::uint64_t n = spec.count;
 
@@ -178,6 +202,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   for (const auto& [name, value] : spec.int_attributes) f.set_attribute(name, value);
   f.set_attribute("complete", std::int64_t{0});
   auto impl = std::make_unique<Impl>(path, std::move(f));
+  impl->old_output_freed = std::move(old_output_freed);
   impl->file.flush();
   impl->data.sync(path);
   return OutputFile(std::move(impl));
@@ -233,6 +258,8 @@ void OutputFile::write_rows(const RowBatch& batch) {
   if (batch.count == 0) return;
   write_or_explain(impl_->path, [&] { impl_->write_rows(batch); });
 }
+
+void OutputFile::start_writeback() const { impl_->data.start_writeback(); }
 
 void OutputFile::checkpoint() {
   auto& m = *impl_;

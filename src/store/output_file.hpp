@@ -105,6 +105,9 @@ class OutputFile {
   // Writes the rows of `batch` at their index, /status last; with `rows_written` only the
   // per-image datasets.
   void write_rows(const RowBatch& batch);
+  // Starts the disk writes of everything written so far (any rank's rows on this node
+  // included) without waiting, so that a checkpoint's sync waits for little.
+  void start_writeback() const;
   // Flushes the file and syncs it to disk, then journals (and syncs) every range written
   // since the last checkpoint. Throws StoreError when any of it fails.
   void checkpoint();

@@ -119,6 +119,30 @@ TEST_F(StoreTest, CreateReplacesAnOldFileInsteadOfTruncatingIt) {
   ::close(reader);
 }
 
+TEST_F(StoreTest, CreateReplacesALinkAtThePathNeverItsTarget) {
+  // The old output's data are freed in the background (a regular file only): a link at the
+  // path is removed as the link it is, live or dangling, and nothing is written through it.
+  const std::string target = path_ + ".target";
+  std::ofstream(target) << "someone else's file";
+  for (const bool dangling : {false, true}) {
+    SCOPED_TRACE(dangling ? "dangling link" : "live link");
+    if (dangling) fs::remove(target);
+    fs::create_symlink(target, path_);
+    { make(4); }
+    EXPECT_FALSE(fs::is_symlink(path_));
+    EXPECT_TRUE(OutputFile::read_state(path_));
+    if (dangling) {
+      EXPECT_FALSE(fs::exists(target)) << "the output was written through the dangling link";
+    } else {
+      std::ifstream in(target);
+      EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "someone else's file");
+    }
+    fs::remove(path_);
+    fs::remove(journal_path(path_));
+  }
+  fs::remove(target);
+}
+
 TEST_F(StoreTest, ReadStateSaysWhyAFileIsNotAnImgshardOutput) {
   std::ofstream(path_) << "not hdf5";
   std::string why;
