@@ -97,4 +97,13 @@ ImageStatus read_file(const std::string& path, std::vector<std::uint8_t>& bytes,
   return ImageStatus::ok;
 }
 
+void prefetch(const std::string& path, const DecodeOptions& options) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && std::uint64_t(st.st_size) <= options.max_file_bytes)
+    ::posix_fadvise(fd, 0, st.st_size, POSIX_FADV_WILLNEED);
+  ::close(fd);
+}
+
 }  // namespace imgshard::io

@@ -19,4 +19,11 @@ inline constexpr std::size_t kHeaderBytes = 64 * 1024;
 ImageStatus read_file(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error,
                       const DecodeOptions& options);
 
+// Asks the kernel to start reading a file into the page cache and returns at once, so that
+// on a cold cache or a network file system the files of a unit arrive while its first
+// images decode, instead of one disk wait per image. Only a hint: it never blocks on a
+// special file, reads nothing over options.max_file_bytes, and fails silently (read_file
+// then says why).
+void prefetch(const std::string& path, const DecodeOptions& options);
+
 }  // namespace imgshard::io

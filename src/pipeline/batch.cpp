@@ -148,6 +148,11 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   const Tiling tiling{.tiles = schedule_.threads};
   const int threads = tile_images ? 1 : std::min<int>(schedule_.threads, int(std::max<std::size_t>(n, 1)));
   const std::vector<std::uint32_t> order = processing_order(unit, schedule_.dynamic);
+  // The unit's files requested from the disk in the order they are processed, all at once:
+  // a cold cache then costs about one disk wait per unit instead of one per image.
+  for (const std::uint32_t i : order)
+    if (!unit.member(i)) io::prefetch(unit.paths[i], decode_);
+  thread_seconds[int(Phase::read)] += metrics::seconds_since(start);
   double between_s = 0;  // main thread's time in between_images, claimed by its own scopes
   // No exception may leave the parallel region (that is std::terminate): what fails one image
   // becomes its status; what fails the run (zlib, or rank 0's writer reporting a full disk
