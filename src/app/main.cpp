@@ -9,6 +9,7 @@
 #include "app/signals.hpp"
 #include "app/test_hooks.hpp"
 #include "comm/world.hpp"
+#include "io/opencv_codecs.hpp"
 #include "pipeline/batch.hpp"
 
 using namespace imgshard;
@@ -20,6 +21,13 @@ int main(int argc, char** argv) {
 
   app::Options options;
   if (const int code = app::parse_options(argc, argv, options, world.is_root()); code != app::kContinue) return code;
+  // OpenCV's decoders load on a rank's first image that is not a JPEG: a broken install fails now.
+  const std::string codecs_missing = io::opencv_codecs_missing();
+  if (!codecs_missing.empty()) {
+    const auto who = world.size() > 1 ? fmt::format("rank {} on {}: ", world.rank(), world.host()) : std::string();
+    fmt::print(stderr, "imgshard: fatal: {}{}\n", who, codecs_missing);
+  }
+  if (world.any(!codecs_missing.empty())) return app::kExitFatal;
 
   std::optional<pipeline::Pipeline> pipeline;
   try {

@@ -1,6 +1,7 @@
 #include "comm/world.hpp"
 
 #include <cstdlib>
+#include <functional>
 #include <string_view>
 
 #include <boost/mpi/collectives.hpp>
@@ -47,6 +48,8 @@ int World::agree_on_exit_code(int root_code) {
   broadcast_patiently(impl_->comm, root_code);  // workers wait here while rank 0 discovers
   return root_code;
 }
+
+bool World::any(bool mine) { return boost::mpi::all_reduce(impl_->comm, mine, std::logical_or<bool>()); }
 
 void World::barrier() { barrier_patiently(impl_->comm); }
 

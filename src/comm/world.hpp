@@ -30,6 +30,8 @@ class World {
   // Rank 0 says whether the run goes on (0) or every rank stops with that exit code.
   // Waiting ranks sleep instead of spinning (comm/patience.hpp), as in barrier().
   int agree_on_exit_code(int root_code);
+  // Whether `mine` is true on any rank (collective: every rank calls it).
+  bool any(bool mine);
   void barrier();
   // Ends every rank of the job at once (a fatal error on one rank).
   [[noreturn]] void abort(int code);

@@ -4,11 +4,11 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "io/formats.hpp"
 #include "io/jpeg_decoder.hpp"
+#include "io/opencv_codecs.hpp"
 
 namespace imgshard::io {
 
@@ -62,7 +62,7 @@ ImageStatus decode_other(const ImageFormat* format, std::span<const std::uint8_t
   cv::Mat bgr;
   try {
     const cv::Mat encoded(1, int(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
-    bgr = cv::imdecode(encoded, cv::IMREAD_COLOR);
+    bgr = imdecode_color(encoded);
   } catch (const cv::Exception& e) {
     return fail(ImageStatus::corrupt, "corrupt", e.err);
   }

@@ -13,7 +13,7 @@ import unittest
 import h5py
 
 from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpirun, popen_in_session,
-                     wait_for_line)
+                     sample_files, wait_for_line)
 
 ARGS = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
 
@@ -315,6 +315,50 @@ class WaitingRanksSleep(unittest.TestCase):
             finally:
                 if proc.poll() is None:
                     kill_session(proc)
+
+
+class OpenCVDecodersLoadedOnDemand(unittest.TestCase):
+    """OpenCV's decoders (every format but JPEG, and GDAL behind them) live in a module beside
+    the binary that a rank loads on its first image that needs them (0.2 s of start-up per
+    rank otherwise, for runs of JPEGs too)."""
+
+    def loaded_at_first_unit(self, folder):
+        """Whether rank 0 has libopencv_imgcodecs mapped once its first unit is written."""
+        with TempDir() as d:
+            out = os.path.join(d, "out.h5")
+            proc = popen_in_session([folder, "-o", out, "-p", "resize=40:30", "--chunk", "64"], np_=1,
+                                    extra_env={"IMGSHARD_TEST_STALL": "unit:1"})
+            try:
+                wait_for_line(proc, "test stall at unit:1")
+                with open(f"/proc/{rank_pids(proc.pid)[0]}/maps") as f:
+                    return "libopencv_imgcodecs" in f.read()
+            finally:
+                kill_session(proc)
+
+    def test_jpegs_alone_never_load_them_and_a_png_does(self):
+        with TempDir() as d:
+            for i, name in enumerate(n for n in sample_files() if n.endswith(".jpg")):
+                shutil.copy(os.path.join(SAMPLE, name), os.path.join(d, f"{i:02}.jpg"))
+            self.assertFalse(self.loaded_at_first_unit(d), "a run of JPEGs alone loaded OpenCV's codecs")
+        self.assertTrue(self.loaded_at_first_unit(SAMPLE), "the sample's PNGs were decoded without OpenCV's codecs?")
+
+    def test_a_copy_of_the_binary_alone_is_refused_on_every_rank_before_any_output(self):
+        with TempDir() as d:
+            os.mkdir(os.path.join(d, "bin"))
+            lonely = os.path.join(d, "bin", "imgshard")
+            shutil.copy(IMGSHARD, lonely)
+            out = os.path.join(d, "out.h5")
+            env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+            r = subprocess.run(["mpirun", "-np", "2", "--bind-to", "none", "--oversubscribe", lonely, SAMPLE, "-o", out,
+                                "--progress", "none"], capture_output=True, text=True, timeout=300, env=env)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            lines = imgshard_lines(r.stderr)
+            self.assertEqual(sorted(line.split(" on ")[0] for line in lines),
+                             ["imgshard: fatal: rank 0", "imgshard: fatal: rank 1"], r.stderr)
+            for line in lines:
+                self.assertIn(d, line)
+                self.assertIn("imgshard_opencv_codecs.so", line)
+            self.assertFalse(os.path.exists(out), "the refused run created its output")
 
 
 class DefaultThreads(unittest.TestCase):
