@@ -45,7 +45,7 @@ store::OutputSpec output_spec(const Options& o, const pipeline::Pipeline& p, con
 }
 
 store::OutputFile create_output(const Options& o, const pipeline::Pipeline& p, const io::Collection& c,
-                                const std::string& fingerprint) {
+                                const std::string& fingerprint, bool one_node) {
   std::vector<std::string> paths;
   std::vector<std::int32_t> input_index;
   paths.reserve(c.images.size());
@@ -56,8 +56,9 @@ store::OutputFile create_output(const Options& o, const pipeline::Pipeline& p, c
   }
   std::vector<store::StringColumn> meta;
   for (const auto& column : c.meta) meta.push_back({column.name, &column.values});
-  return store::OutputFile::create(o.output, output_spec(o, p, c, fingerprint),
-                                   {paths, c.labels, c.label_names, c.inputs, input_index, meta});
+  auto spec = output_spec(o, p, c, fingerprint);
+  spec.sync_at_creation = !one_node;
+  return store::OutputFile::create(o.output, spec, {paths, c.labels, c.label_names, c.inputs, input_index, meta});
 }
 
 }  // namespace imgshard::app

@@ -14,8 +14,9 @@ namespace imgshard::app {
 store::OutputSpec output_spec(const Options& options, const pipeline::Pipeline& pipeline,
                               const io::Collection& collection, const std::string& fingerprint);
 
-// Creates options.output (OutputFile::create) with that layout and catalog.
+// Creates options.output (OutputFile::create) with that layout and catalog; `one_node`: every
+// rank shares rank 0's node (no sync at creation, see OutputSpec::sync_at_creation).
 store::OutputFile create_output(const Options& options, const pipeline::Pipeline& pipeline,
-                                const io::Collection& collection, const std::string& fingerprint);
+                                const io::Collection& collection, const std::string& fingerprint, bool one_node);
 
 }  // namespace imgshard::app

@@ -44,7 +44,7 @@ int usage_error(const std::exception& e) {
 
 // Discovers, then plans: the output created or resumed, the units left. Returns kContinue
 // with `job` filled, or the exit code every rank ends with.
-int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::PhaseTimers& timers,
+int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_node, metrics::PhaseTimers& timers,
             Prepared& job) try {
   job.lock.emplace(o.output);  // one run per output: before anything of it is looked at
   {
@@ -60,7 +60,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, metrics::P
   if (!unit.capped.empty()) fmt::print(stderr, "imgshard: {}\n", unit.capped);
   const auto if_exists = o.resume ? store::IfExists::resume : o.force ? store::IfExists::replace : store::IfExists::refuse;
   auto opened = store::open_for_run(o.output, if_exists, fingerprint, n,
-                                    [&] { return create_output(o, p, job.collection, fingerprint); });
+                                    [&] { return create_output(o, p, job.collection, fingerprint, one_node); });
   if (opened.outcome == store::OpenedOutput::refused) {
     fmt::print(stderr, "imgshard: error: {}\n", opened.message);
     return kExitUsage;
@@ -207,7 +207,7 @@ int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& 
                 const pipeline::ThreadChoice& thread_choice, metrics::PhaseTimers& timers) {
   // Discover and plan.
   Prepared job;
-  if (const int code = world.agree_on_exit_code(prepare(o, p, world.size(), timers, job)); code != kContinue)
+  if (const int code = world.agree_on_exit_code(prepare(o, p, world.size(), world.local_size() == world.size(), timers, job)); code != kContinue)
     return code;
   const int threads = thread_choice.threads;
   const std::uint64_t total = job.collection.images.size();

@@ -204,7 +204,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   auto impl = std::make_unique<Impl>(path, std::move(f));
   impl->old_output_freed = std::move(old_output_freed);
   impl->file.flush();
-  impl->data.sync(path);
+  if (spec.sync_at_creation) impl->data.sync(path);
   return OutputFile(std::move(impl));
 }
 

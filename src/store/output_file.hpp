@@ -40,6 +40,10 @@ struct OutputSpec {
   int gzip_level = -1;                    // -1: no compression
   std::vector<std::pair<std::string, std::string>> string_attributes;
   std::vector<std::pair<std::string, std::int64_t>> int_attributes;
+  // Whether create() syncs the new file to disk before returning: needed when ranks on other
+  // nodes write rows into it (they must find its structure on the shared file system first);
+  // on one node the first checkpoint's fsync makes it durable before anything is journaled.
+  bool sync_at_creation = true;
 };
 
 // One unit's rows as they go into the file: a view, the buffers stay the caller's.
