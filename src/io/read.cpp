@@ -102,7 +102,7 @@ void prefetch(const std::string& path, const DecodeOptions& options) {
   if (fd < 0) return;
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && std::uint64_t(st.st_size) <= options.max_file_bytes)
-    ::posix_fadvise(fd, 0, st.st_size, POSIX_FADV_WILLNEED);
+    ::posix_fadvise(fd, 0, std::min<off_t>(st.st_size, kPrefetchBytes), POSIX_FADV_WILLNEED);
   ::close(fd);
 }
 

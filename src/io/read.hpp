@@ -19,11 +19,15 @@ inline constexpr std::size_t kHeaderBytes = 64 * 1024;
 ImageStatus read_file(const std::string& path, std::vector<std::uint8_t>& bytes, std::string& error,
                       const DecodeOptions& options);
 
-// Asks the kernel to start reading a file into the page cache and returns at once, so that
-// on a cold cache or a network file system the files of a unit arrive while its first
-// images decode, instead of one disk wait per image. Only a hint: it never blocks on a
-// special file, reads nothing over options.max_file_bytes, and fails silently (read_file
-// then says why).
+// How much of a file prefetch asks for: a whole image as datasets ship them, but not a
+// gigabyte of garbage named .jpg that read_file refuses after its header.
+inline constexpr std::int64_t kPrefetchBytes = 64 << 20;
+
+// Asks the kernel to start reading a file (its first kPrefetchBytes) into the page cache and
+// returns at once, so that on a cold cache or a network file system the files of a unit
+// arrive while its first images decode, instead of one disk wait per image. Only a hint: it
+// never blocks on a special file, skips files over options.max_file_bytes, and fails
+// silently (read_file then says why).
 void prefetch(const std::string& path, const DecodeOptions& options);
 
 }  // namespace imgshard::io
