@@ -207,7 +207,8 @@ int run_as_root(comm::World& world, const Options& o, const pipeline::Pipeline& 
                 const pipeline::ThreadChoice& thread_choice, metrics::PhaseTimers& timers) {
   // Discover and plan.
   Prepared job;
-  if (const int code = world.agree_on_exit_code(prepare(o, p, world.size(), world.local_size() == world.size(), timers, job)); code != kContinue)
+  const bool one_node = world.local_size() == world.size();  // every rank on rank 0's node
+  if (const int code = world.agree_on_exit_code(prepare(o, p, world.size(), one_node, timers, job)); code != kContinue)
     return code;
   const int threads = thread_choice.threads;
   const std::uint64_t total = job.collection.images.size();

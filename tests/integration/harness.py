@@ -14,14 +14,15 @@ SAMPLE = os.path.join(SOURCE_DIR, "data", "sample")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pgm", ".ppm")
 
 
-def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=()):
-    """Runs imgshard under `mpirun -np np_`, returns the CompletedProcess (never raises on rc)."""
+def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=(), binary=None):
+    """Runs imgshard (or `binary`, a copy of it) under `mpirun -np np_`, returns the
+    CompletedProcess (never raises on rc)."""
     if not IMGSHARD:
         raise RuntimeError("IMGSHARD is not set: run the tests through ctest")
     env = dict(os.environ)
     env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     env.update(extra_env or {})
-    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, IMGSHARD, "--progress", "none",
+    cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, binary or IMGSHARD, "--progress", "none",
            *args, "--threads", str(threads)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 

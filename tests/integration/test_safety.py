@@ -348,9 +348,7 @@ class OpenCVDecodersLoadedOnDemand(unittest.TestCase):
             lonely = os.path.join(d, "bin", "imgshard")
             shutil.copy(IMGSHARD, lonely)
             out = os.path.join(d, "out.h5")
-            env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-            r = subprocess.run(["mpirun", "-np", "2", "--bind-to", "none", "--oversubscribe", lonely, SAMPLE, "-o", out,
-                                "--progress", "none"], capture_output=True, text=True, timeout=300, env=env)
+            r = mpirun([SAMPLE, "-o", out], np_=2, timeout=300, binary=lonely)
             self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
             lines = imgshard_lines(r.stderr)
             self.assertEqual(sorted(line.split(" on ")[0] for line in lines),
