@@ -14,9 +14,9 @@ SAMPLE = os.path.join(SOURCE_DIR, "data", "sample")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pgm", ".ppm")
 
 
-def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=(), binary=None):
-    """Runs imgshard (or `binary`, a copy of it) under `mpirun -np np_`, returns the
-    CompletedProcess (never raises on rc)."""
+def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=(), binary=None, cwd=None):
+    """Runs imgshard (or `binary`, a copy of it) under `mpirun -np np_` (in folder `cwd`),
+    returns the CompletedProcess (never raises on rc)."""
     if not IMGSHARD:
         raise RuntimeError("IMGSHARD is not set: run the tests through ctest")
     env = dict(os.environ)
@@ -24,7 +24,7 @@ def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=(), 
     env.update(extra_env or {})
     cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, binary or IMGSHARD, "--progress", "none",
            *args, "--threads", str(threads)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
 
 
 def sample_files(root=SAMPLE):

@@ -12,7 +12,7 @@ import unittest
 
 import h5py
 
-from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpirun, popen_in_session,
+from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpirun, popen_in_session, read,
                      sample_files, wait_for_line)
 
 ARGS = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
@@ -357,6 +357,25 @@ class OpenCVDecodersLoadedOnDemand(unittest.TestCase):
                 self.assertIn(d, line)
                 self.assertIn("imgshard_opencv_codecs.so", line)
             self.assertFalse(os.path.exists(out), "the refused run created its output")
+
+
+class LibrariesNeverComeFromTheWorkingFolder(unittest.TestCase):
+    def test_a_folder_with_files_named_like_its_libraries(self):
+        """A file in the folder imgshard is started from, named like a library it links, is
+        never loaded. CMake's build-tree RUNPATH for an installed target ends in an empty
+        entry, which ld.so reads as the working folder: build/bin/imgshard started from a
+        folder holding a libexif.so.12 loaded that file (a library planted there would run
+        inside imgshard; this file, not even ELF, stopped it at start-up)."""
+        ldd = subprocess.run(["ldd", IMGSHARD], capture_output=True, text=True, check=True).stdout
+        names = [line.split()[0] for line in ldd.splitlines() if "=>" in line]
+        self.assertIn("libexif.so.12", names, ldd)
+        with TempDir() as d:
+            for name in names:
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("not a library\n")
+            r = mpirun([SAMPLE, "-o", "out.h5", "-p", "resize=16:16"], np_=2, timeout=300, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(read(os.path.join(d, "out.h5"), "images")["images"]), len(sample_files()))
 
 
 class DefaultThreads(unittest.TestCase):
