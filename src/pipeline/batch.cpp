@@ -274,14 +274,14 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
   if (run_error) std::rethrow_exception(run_error);
   result.bytes_read = bytes_read;
   if (compress) {
-    // Chunks back to back: what travels to rank 0 and what it stores as is.
-    std::vector<std::uint8_t> packed(result.payload_bytes(row_bytes_));
+    // Chunks back to back, over the raw rows (each compressed already): what travels to
+    // rank 0 and what it stores as is.
+    result.pixels.resize(result.payload_bytes(row_bytes_));
     std::size_t at = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      std::memcpy(packed.data() + at, result.chunks[i].data(), result.chunk_bytes[i]);
+      std::memcpy(result.pixels.data() + at, result.chunks[i].data(), result.chunk_bytes[i]);
       at += result.chunk_bytes[i];
     }
-    result.pixels.swap(packed);
   }
   timers.add_split(metrics::seconds_since(start), threads, thread_seconds, between_s);
   timers.counts.images += n;

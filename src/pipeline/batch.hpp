@@ -9,6 +9,7 @@
 #include "io/archive.hpp"
 #include "io/decode.hpp"
 #include "metrics/phases.hpp"
+#include "pipeline/page_buffer.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace imgshard::pipeline {
@@ -38,7 +39,7 @@ struct UnitResult {
   std::uint64_t id = 0;
   std::uint64_t begin = 0;
   std::uint64_t count = 0;
-  std::vector<std::uint8_t> pixels;        // count x row_bytes, zeros for failed images; or, with
+  PageBuffer pixels;                       // count x row_bytes, zeros for failed images; or, with
                                            // compression, the rows' gzip'ed chunks back to back
   std::vector<std::uint32_t> chunk_bytes;  // with compression: each row's chunk size; else empty
   std::vector<std::uint8_t> status;        // io::ImageStatus per image

@@ -19,15 +19,21 @@ class RowWriter {
   RowWriter& operator=(const RowWriter&) = delete;
 
   // Writes rows [begin, begin + count) from `rows` (count x row_bytes). Throws StoreError.
-  void write(std::uint64_t begin, std::uint64_t count, const std::uint8_t* rows) const;
+  // The range's whole pages bypass the page cache (O_DIRECT) when `rows` and the range
+  // start equally far into a page (a page-aligned buffer and a page-aligned row).
+  void write(std::uint64_t begin, std::uint64_t count, const std::uint8_t* rows);
   // Makes every row written so far durable (fdatasync): only then may the unit be reported
   // done. Throws StoreError (the run's exit 2).
   void sync() const;
 
  private:
+  static constexpr std::uint64_t kDirectAlign = 4096;  // any disk's logical block and more
+  static bool write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at);
+
   std::string path_;
   RowPlacement placement_;
   int fd_ = -1;
+  int direct_fd_ = -1;  // the same file opened with O_DIRECT; -1 where that is refused
 };
 
 }  // namespace imgshard::store

@@ -1,9 +1,13 @@
 """Every rank writes its own rows (--writer ranks, the default) or rank 0 writes them all
 (--writer root): the files are bit-identical either way, pixels do not travel through rank 0,
-and a worker killed alone is resumed to the same file."""
+rows of whole pages bypass the page cache, and a worker killed alone is resumed to the same
+file."""
+import ctypes
 import json
+import mmap
 import os
 import signal
+import subprocess
 import unittest
 
 import h5py
@@ -17,9 +21,38 @@ FLAVOURS = {
     "float32_chw": ["-p", "resize=40:30,normalize,layout=chw"],
     "uint8_gzip": ["-p", "resize=40:30", "--compress", "gzip"],
     "float32_gzip": ["-p", "resize=24:24,normalize", "--compress", "gzip=2"],
+    # 9216-byte rows: every fourth row starts on a page, so units start on a page or not,
+    # and their whole pages go around the page cache while neighbours share partial ones.
+    "uint8_pages": ["-p", "resize=64:48"],
 }
 # (ranks, threads, schedule, chunk): one, several, and odd unit sizes.
 LAYOUTS = [(1, 1, "dynamic", 64), (2, 2, "static", 1), (3, 1, "dynamic", 5)]
+
+
+def resident_pages(path, offset, size):
+    """How many pages of bytes [offset, offset + size) of the file are in the page cache:
+    mincore over a mapping of them, which reads nothing in. offset is a multiple of the page
+    size."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    vec = ctypes.create_string_buffer(pages)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, offset)
+        if address in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), "mmap")
+        try:
+            if libc.mincore(address, size, vec) != 0:
+                raise OSError(ctypes.get_errno(), "mincore")
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(fd)
+    return sum(b & 1 for b in vec.raw)
 
 
 def report_of(path):
@@ -65,6 +98,25 @@ class Writers(unittest.TestCase):
         self.assertGreater(ranks[1]["bytes_written"] + ranks[2]["bytes_written"], 0, "the workers wrote nothing")
         self.assertLess(ranks[0]["bytes_received"], 0.01 * total, ranks[0])
         print(f"\n  rank 0 received {ranks[0]['bytes_received']} bytes for {total} bytes of /images", end=" ")
+
+    def test_rows_of_whole_pages_bypass_the_page_cache(self):
+        """Rows that start on a page are written with O_DIRECT: a conversion's output, written
+        once and read later, neither costs a copy into the page cache nor evicts what is in
+        it (the images still to read). --writer root stores rows through HDF5 and the cache."""
+        if subprocess.run(["stat", "-f", "-c", "%T", self.dir], capture_output=True, text=True).stdout.strip() == "tmpfs":
+            self.skipTest("on tmpfs the page cache is the file")
+        for writer, np_ in (("ranks", 2), ("ranks", 1), ("root", 2)):
+            with self.subTest(writer=writer, ranks=np_):
+                out, _, _ = self.run_ok(f"cache-{writer}-{np_}", ["-p", "resize=64:64", "--chunk", "4"], np_, writer=writer)
+                with h5py.File(out, "r") as f:  # reads metadata only
+                    offset, size = int(f["images"].id.get_offset()), int(f["images"].nbytes)
+                self.assertEqual(offset % mmap.PAGESIZE, 0, "/images does not start on a page")
+                resident = resident_pages(out, offset, size)
+                pages = size // mmap.PAGESIZE
+                if writer == "ranks":
+                    self.assertEqual(resident, 0, f"{resident} of {pages} pages of rows in the page cache")
+                else:
+                    self.assertGreater(resident, 0, "the check would not see rows in the page cache")
 
     def test_root_writer_receives_every_row(self):
         out, report, r = self.run_ok("bytes-root", ["-p", "resize=64:64", "--chunk", "2"], np_=3, writer="root")
