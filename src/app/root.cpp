@@ -121,7 +121,7 @@ void finish_output(store::OutputFile& file, const io::Collection& c, metrics::Ru
   file.write_timings(report);
   report.failures = file.failures();
   report.failed = report.failures.size();
-  if (interrupted) return file.checkpoint();
+  if (interrupted) return file.close();
   stall_point("finishing");
   file.finish();
 }

@@ -1,7 +1,13 @@
 #include "store/h5.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <type_traits>
 #include <utility>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -180,6 +186,8 @@ bool Dataset::holds_floats() const {
   return H5Tget_class(id(type)) == H5T_FLOAT;
 }
 
+std::uint64_t Dataset::storage_bytes() const { return H5Dget_storage_size(id(*this)); }
+
 std::optional<std::uint64_t> Dataset::offset() const {
   const haddr_t offset = H5Dget_offset(id(*this));
   if (offset != HADDR_UNDEF) return std::uint64_t(offset);
@@ -338,10 +346,58 @@ File File::open(const std::string& path, Mode mode) {
   return Access::own<File>(check(H5Fopen(path.c_str(), flags, H5P_DEFAULT), "open"), H5Fclose);
 }
 
-void File::flush() const {
+namespace {
+
+// The descriptor HDF5's default driver (sec2) writes the file through; -1 when unknown.
+int descriptor_of(const File& f) {
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(id(f), H5P_DEFAULT, &handle) < 0 || !handle) {
+    H5Eclear2(H5E_DEFAULT);
+    return -1;
+  }
+  return *static_cast<int*>(handle);
+}
+
+// Allocates the disk blocks from the file's end to HDF5's end of allocation (EOA), below which
+// lies everything HDF5 holds: the room a flush may need. Throws StoreError when there is none.
+void allocate_what_a_flush_writes(const File& f, const char* path) {
+  haddr_t eoa = 0;
+  struct stat st {};
+  const int fd = descriptor_of(f);
+  if (fd < 0 || H5Fget_eoa(id(f), &eoa) < 0 || ::fstat(fd, &st) != 0 || std::uint64_t(st.st_size) >= eoa) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  const auto end = std::uint64_t(st.st_size);
+  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, off_t(end), off_t(eoa - end)) == 0) return;
+  if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+    throw StoreError(fmt::format("flush {}: no room for it: {}", path, std::strerror(errno)));
+  // Any other error: this file system has no fallocate; the flush goes on without.
+}
+
+}  // namespace
+
+void File::flush(bool allocate_first) const {
   char path[4096] = {};
   H5Fget_name(id(*this), path, sizeof path);
+  if (allocate_first) allocate_what_a_flush_writes(*this, path);
   check(H5Fflush(id(*this), H5F_SCOPE_GLOBAL), fmt::format("flush {}", path));
+}
+
+void File::abandon() {
+  if (!*this) return;
+  // A failed H5Fclose would keep the file's identifier, and HDF5 would try again, and crash,
+  // when the library shuts down (at MPI_Finalize): so the close gets somewhere to write. Where
+  // no memory file can be made, /dev/null read-only refuses the writes: the file on disk is
+  // safe all the same.
+  const int fd = descriptor_of(*this);
+  int nowhere = ::memfd_create("imgshard-abandoned", MFD_CLOEXEC);
+  if (nowhere < 0) nowhere = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && nowhere >= 0) ::dup3(nowhere, fd, O_CLOEXEC);
+  if (nowhere >= 0) ::close(nowhere);
+  H5Eclear2(H5E_DEFAULT);
+  close();
+  H5Eclear2(H5E_DEFAULT);
 }
 
 }  // namespace imgshard::store::h5

@@ -91,6 +91,8 @@ class Dataset : public Object {
   // Where the data of a contiguous, allocated dataset starts in the file; nullopt when it is
   // chunked.
   std::optional<std::uint64_t> offset() const;
+  // The bytes its data takes in the file (allocated, whether written or not).
+  std::uint64_t storage_bytes() const;
 
   // Rows [first, first + n) from `values`, n rows' worth of elements; nothing when empty.
   template <Element T>
@@ -149,7 +151,17 @@ class File : public Location {
   File() = default;
   static File create(const std::string& path);  // a new file: fails when one is there
   static File open(const std::string& path, Mode mode);
-  void flush() const;  // to the operating system (H5Fflush); syncing it is the caller's
+  // To the operating system (H5Fflush); syncing it is the caller's. The disk blocks the flush
+  // may write are allocated first (fallocate), so that a full disk fails it before it writes
+  // anything: HDF5 does not write its structures atomically, and a flush that stopped half
+  // way would leave a file that cannot be opened. On a file system without fallocate, it
+  // flushes all the same. A new file's first flush has nothing on disk to keep whole, and
+  // the room past its end may hold blocks that must stay sparse: `allocate_first` false.
+  void flush(bool allocate_first = true) const;
+  // Closes the file without HDF5 writing anything more into it, for after a failed write:
+  // what HDF5 still holds may be half done, and the file on disk must stay as the last flush
+  // left it. HDF5 writes what it holds into an anonymous memory file instead, and forgets it.
+  void abandon();
 
  private:
   friend struct Access;

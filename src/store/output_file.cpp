@@ -62,21 +62,52 @@ void write_sources(const h5::File& f, std::uint64_t n, const Catalog& catalog) {
   for (const auto& column : catalog.meta) meta.create_dataset<std::string>(column.name, {n}).write_rows(0, *column.values);
 }
 
-// Runs a write to the file; when it fails on a full file system, says so (HDF5's own message
-// for ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
-template <typename Write>
-void write_or_explain(const std::string& path, Write&& write) {
-  try {
-    write();
-  } catch (const StoreError& e) {
-    struct statvfs fs {};
-    const auto dir = std::filesystem::path(path).parent_path();
-    if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && std::uint64_t(fs.f_bavail) * fs.f_frsize < (1u << 20))
-      throw StoreError(fmt::format("{}: the file system holding {} is full ({} KiB left); what was journaled is kept, "
-                                   "free some space and run again with --resume",
-                                   e.what(), path, std::uint64_t(fs.f_bavail) * fs.f_frsize / 1024));
-    throw;
+// When `path`'s file system is full, `failure` says so, and what to do (HDF5's own message for
+// ENOSPC is "unable to flush mounted file hierarchy" or "file write failed").
+StoreError explain_if_full(const std::string& path, const StoreError& failure) {
+  struct statvfs fs {};
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && std::uint64_t(fs.f_bavail) * fs.f_frsize < (1u << 20))
+    return StoreError(fmt::format("{}: the file system holding {} is full ({} KiB left); what was journaled is kept, "
+                                  "free some space and run again with --resume",
+                                  failure.what(), path, std::uint64_t(fs.f_bavail) * fs.f_frsize / 1024));
+  return failure;
+}
+
+// Zeroes the rows of /errors outside `journaled` as they lie in the file, under HDF5: each row
+// is a pointer into HDF5's string heap, and all zeros is the empty string. Rewriting a row
+// through HDF5 frees what its old pointer points to; a run killed between checkpoints can
+// leave rows whose pointer names heap space that never reached the disk, or that another
+// row's string takes now. Zeroed, the rows point nowhere, and a rewrite frees nothing (their
+// old strings, if any, stay in the file, unused). Nothing is done for a chunked /errors.
+void forget_errors_not_journaled(const std::string& path, const h5::Dataset& errors, std::uint64_t rows,
+                                 const std::vector<IndexRange>& journaled) {
+  const auto offset = errors.offset();
+  if (!offset || rows == 0) return;
+  const std::uint64_t row_bytes = errors.storage_bytes() / rows;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw StoreError(fmt::format("cannot open {} to reset rows of /errors: {}", path, std::strerror(errno)));
+  const std::vector<std::uint8_t> zeros(std::size_t(1) << 20);
+  const auto zero = [&](std::uint64_t begin, std::uint64_t end) {
+    for (std::uint64_t at = begin * row_bytes; at < end * row_bytes;) {
+      const auto n = ::pwrite(fd, zeros.data(), std::min<std::uint64_t>(zeros.size(), end * row_bytes - at),
+                              off_t(*offset + at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int e = errno;
+        ::close(fd);
+        throw StoreError(fmt::format("cannot reset rows of /errors in {}: {}", path, std::strerror(e)));
+      }
+      at += std::uint64_t(n);
+    }
+  };
+  std::uint64_t next = 0;
+  for (const auto& r : journaled) {
+    if (r.begin > next) zero(next, r.begin);
+    next = std::max(next, r.begin + r.count);
   }
+  if (next < rows) zero(next, rows);
+  ::close(fd);
 }
 
 // Takes the old output's name away now and frees its data in the background. The kernel
@@ -97,6 +128,79 @@ std::jthread remove_old_output(const std::string& path) {
   return {};
 }
 
+// /timings: what each rank did, replaced each run.
+void write_timings_into(const h5::File& f, const metrics::RunReport& report) {
+  if (f.exists("timings")) f.remove("timings");
+  const h5::Group g = f.create_group("timings");
+  const std::uint64_t ranks = report.ranks.size(), phases = metrics::kPhaseCount;
+  g.create_dataset<std::string>("phase_names", {phases})
+      .write_rows(0, std::vector<std::string>(metrics::kPhaseNames.begin(), metrics::kPhaseNames.end()));
+
+  std::vector<double> seconds, wall;
+  std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent, bytes_received, bytes_written;
+  std::vector<std::string> hosts;
+  for (const auto& r : report.ranks) {
+    seconds.insert(seconds.end(), r.phases.begin(), r.phases.end());
+    wall.push_back(r.wall_seconds);
+    rank_ids.push_back(r.rank);
+    threads.push_back(r.threads);
+    images.push_back(std::int64_t(r.counts.images));
+    units.push_back(std::int64_t(r.counts.units));
+    bytes_read.push_back(std::int64_t(r.counts.bytes_read));
+    bytes_sent.push_back(std::int64_t(r.counts.bytes_sent));
+    bytes_received.push_back(std::int64_t(r.counts.bytes_received));
+    bytes_written.push_back(std::int64_t(r.counts.bytes_written));
+    hosts.push_back(r.host);
+  }
+  g.create_dataset<double>("phase_seconds", {ranks, phases}).write_rows(0, seconds);
+  g.create_dataset<double>("wall_seconds", {ranks}).write_rows(0, wall);
+  for (auto& [name, values] : {std::pair{"rank", &rank_ids}, {"threads", &threads}, {"images", &images},
+                               {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent},
+                               {"bytes_received", &bytes_received}, {"bytes_written", &bytes_written}})
+    g.create_dataset<std::int64_t>(name, {ranks}).write_rows(0, *values);
+  g.create_dataset<std::string>("hosts", {ranks}).write_rows(0, hosts);
+  g.set_attribute("wall_seconds", fmt::format("{}", report.wall_seconds));
+  g.set_attribute("images_per_s", fmt::format("{}", report.images_per_s()));
+}
+
+// Everything a new output holds before any pixel: every dataset at its final size.
+void fill_new_file(const h5::File& f, const OutputSpec& spec, const Catalog& catalog) {
+  const std::uint64_t n = spec.count;
+
+  // /images uncompressed: one contiguous block allocated now (sparse on disk), so that the
+  // place of row i in the file is known before any pixel exists (offset + i x row bytes):
+  // every rank writes its rows there itself (RowWriter), and later writes change raw data
+  // only. Compressed: one chunk per image, stored by rank 0 as the workers compressed it.
+  h5::Dims dims{n}, chunk{1};
+  dims.insert(dims.end(), spec.image_dims.begin(), spec.image_dims.end());
+  chunk.insert(chunk.end(), spec.image_dims.begin(), spec.image_dims.end());
+  const auto layout = spec.gzip_level >= 0 ? h5::Storage{.chunk = chunk, .gzip_level = spec.gzip_level}
+                                           : h5::Storage{.early = true, .never_fill = true};
+  if (spec.float32)
+    f.create_dataset<float>("images", dims, layout);
+  else
+    f.create_dataset<std::uint8_t>("images", dims, layout);
+
+  // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
+  std::vector<std::string> names(catalog.paths.size());
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = utf8_text(catalog.paths[i], true);
+  f.create_dataset<std::string>("paths", {n}).write_rows(0, names);
+  f.create_dataset<std::int32_t>("labels", {n}).write_rows(0, catalog.labels);
+  f.create_dataset<std::string>("label_names", {catalog.label_names.size()}).write_rows(0, catalog.label_names);
+  write_sources(f, n, catalog);
+
+  // Allocated at creation: writing rows later then changes raw data only, not the file's
+  // structure, which keeps a killed run's file readable.
+  const h5::Storage early{.early = true};
+  f.create_dataset<std::int32_t>("orig_shape", {n, 3}, early, 0);
+  f.create_dataset<std::uint8_t>("status", {n}, early, kPendingStatus);
+  f.create_dataset<std::string>("errors", {n}, early);
+
+  for (const auto& [name, value] : spec.string_attributes) f.set_attribute(name, value);
+  for (const auto& [name, value] : spec.int_attributes) f.set_attribute(name, value);
+  f.set_attribute("complete", std::int64_t{0});
+}
+
 }  // namespace
 
 struct OutputFile::Impl {
@@ -109,6 +213,9 @@ struct OutputFile::Impl {
   Journal journal;
   SyncDescriptor data;
   std::vector<IndexRange> unjournaled;
+  // Set when a write to the file failed: from then on HDF5 writes nothing more into it, and
+  // the file on disk stays as the last flush left it (File::abandon).
+  bool broken = false;
   std::jthread old_output_freed;  // remove_old_output's; joined when the file is closed
 
   // After create and reopen: the datasets rows go to, the journal, the descriptor to sync.
@@ -125,6 +232,49 @@ struct OutputFile::Impl {
     for (std::size_t d = 1; d < dims.size(); ++d) row_bytes *= dims[d];
     journal = Journal(journal_path(path), fingerprint());
     data = SyncDescriptor(path);
+  }
+
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // Not closed by close(): an error ended the run early. A file whose writes all went well
+  // is flushed (as HDF5 would at its close, but with its room allocated first); any other is
+  // abandoned.
+  ~Impl() {
+    if (!file) return;
+    if (!broken) {
+      try {
+        file.flush();
+      } catch (const StoreError&) {
+        broken = true;
+      }
+    }
+    if (broken) file.abandon();
+  }
+
+  // Runs something that writes into the file; when it throws, the file is broken (and a full
+  // file system named).
+  template <typename Write>
+  void guarded(Write&& write) {
+    if (broken) throw StoreError(fmt::format("{}: an earlier write to it failed", path));
+    try {
+      write();
+    } catch (const StoreError& e) {
+      broken = true;
+      throw explain_if_full(path, e);
+    } catch (...) {
+      broken = true;
+      throw;
+    }
+  }
+
+  // Flushes, syncs and closes the file.
+  void close() {
+    guarded([&] {
+      file.flush();
+      data.sync(path);
+    });
+    for (auto* dataset : {&images, &status, &errors, &orig_shape, &paths}) dataset->close();
+    file.close();
   }
 
   std::string fingerprint() const {
@@ -167,49 +317,25 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   std::filesystem::remove(journal_path(path), ec);
   std::jthread old_output_freed = remove_old_output(path);
   h5::File f = h5::File::create(path);
-  const std::uint64_t n = spec.count;
-
-  // /images uncompressed: one contiguous block allocated now (sparse on disk), so that the
-  // place of row i in the file is known before any pixel exists (offset + i x row bytes):
-  // every rank writes its rows there itself (RowWriter), and later writes change raw data
-  // only. Compressed: one chunk per image, stored by rank 0 as the workers compressed it.
-  h5::Dims dims{n}, chunk{1};
-  dims.insert(dims.end(), spec.image_dims.begin(), spec.image_dims.end());
-  chunk.insert(chunk.end(), spec.image_dims.begin(), spec.image_dims.end());
-  const auto layout = spec.gzip_level >= 0 ? h5::Storage{.chunk = chunk, .gzip_level = spec.gzip_level}
-                                           : h5::Storage{.early = true, .never_fill = true};
-  if (spec.float32)
-    f.create_dataset<float>("images", dims, layout);
-  else
-    f.create_dataset<std::uint8_t>("images", dims, layout);
-
-  // File names reversibly (a backslash doubled), so that every byte of a name is recoverable.
-  std::vector<std::string> names(catalog.paths.size());
-  for (std::size_t i = 0; i < names.size(); ++i) names[i] = utf8_text(catalog.paths[i], true);
-  f.create_dataset<std::string>("paths", {n}).write_rows(0, names);
-  f.create_dataset<std::int32_t>("labels", {n}).write_rows(0, catalog.labels);
-  f.create_dataset<std::string>("label_names", {catalog.label_names.size()}).write_rows(0, catalog.label_names);
-  write_sources(f, n, catalog);
-
-  // Allocated at creation: writing rows later then changes raw data only, not the file's
-  // structure, which keeps a killed run's file readable.
-  const h5::Storage early{.early = true};
-  f.create_dataset<std::int32_t>("orig_shape", {n, 3}, early, 0);
-  f.create_dataset<std::uint8_t>("status", {n}, early, kPendingStatus);
-  f.create_dataset<std::string>("errors", {n}, early);
-
-  for (const auto& [name, value] : spec.string_attributes) f.set_attribute(name, value);
-  for (const auto& [name, value] : spec.int_attributes) f.set_attribute(name, value);
-  f.set_attribute("complete", std::int64_t{0});
+  try {
+    fill_new_file(f, spec, catalog);
+  } catch (const StoreError& e) {
+    f.abandon();
+    throw explain_if_full(path, e);
+  }
   auto impl = std::make_unique<Impl>(path, std::move(f));
   impl->old_output_freed = std::move(old_output_freed);
-  impl->file.flush();
-  if (spec.sync_at_creation) impl->data.sync(path);
+  impl->guarded([&] {
+    impl->file.flush(false);  // past the end: /images, sparse
+    if (spec.sync_at_creation) impl->data.sync(path);
+  });
   return OutputFile(std::move(impl));
 }
 
 OutputFile OutputFile::reopen(const std::string& path) {
-  return OutputFile(std::make_unique<Impl>(path, h5::File::open(path, h5::File::Mode::read_write)));
+  auto impl = std::make_unique<Impl>(path, h5::File::open(path, h5::File::Mode::read_write));
+  forget_errors_not_journaled(path, impl->errors, impl->count, impl->journal.read(impl->count));
+  return OutputFile(std::move(impl));
 }
 
 bool OutputFile::is_complete(const std::string& path) {
@@ -256,7 +382,7 @@ std::optional<RowPlacement> OutputFile::row_placement() const {
 
 void OutputFile::write_rows(const RowBatch& batch) {
   if (batch.count == 0) return;
-  write_or_explain(impl_->path, [&] { impl_->write_rows(batch); });
+  impl_->guarded([&] { impl_->write_rows(batch); });
 }
 
 void OutputFile::start_writeback() const { impl_->data.start_writeback(); }
@@ -264,56 +390,31 @@ void OutputFile::start_writeback() const { impl_->data.start_writeback(); }
 void OutputFile::checkpoint() {
   auto& m = *impl_;
   if (m.unjournaled.empty()) return;
-  write_or_explain(m.path, [&] { m.file.flush(); });
-  m.data.sync(m.path);  // the rows on disk first: only then may the journal vouch for them
+  m.guarded([&] {
+    m.file.flush();
+    m.data.sync(m.path);  // the rows on disk first: only then may the journal vouch for them
+  });
   m.journal.append(m.unjournaled);
   m.unjournaled.clear();
 }
 
 void OutputFile::set_attribute(const std::string& name, const std::string& value) {
-  impl_->file.set_attribute(name, value);
+  impl_->guarded([&] { impl_->file.set_attribute(name, value); });
 }
-void OutputFile::set_attribute(const std::string& name, std::int64_t value) { impl_->file.set_attribute(name, value); }
+void OutputFile::set_attribute(const std::string& name, std::int64_t value) {
+  impl_->guarded([&] { impl_->file.set_attribute(name, value); });
+}
 
 void OutputFile::write_input_errors(const std::vector<std::string>& errors) {
-  const auto& f = impl_->file;
-  if (f.exists("input_errors")) f.remove("input_errors");
-  f.create_dataset<std::string>("input_errors", {errors.size()}).write_rows(0, errors);
+  impl_->guarded([&] {
+    const auto& f = impl_->file;
+    if (f.exists("input_errors")) f.remove("input_errors");
+    f.create_dataset<std::string>("input_errors", {errors.size()}).write_rows(0, errors);
+  });
 }
 
 void OutputFile::write_timings(const metrics::RunReport& report) {
-  const auto& f = impl_->file;
-  if (f.exists("timings")) f.remove("timings");
-  const h5::Group g = f.create_group("timings");
-  const std::uint64_t ranks = report.ranks.size(), phases = metrics::kPhaseCount;
-  g.create_dataset<std::string>("phase_names", {phases})
-      .write_rows(0, std::vector<std::string>(metrics::kPhaseNames.begin(), metrics::kPhaseNames.end()));
-
-  std::vector<double> seconds, wall;
-  std::vector<std::int64_t> rank_ids, threads, images, units, bytes_read, bytes_sent, bytes_received, bytes_written;
-  std::vector<std::string> hosts;
-  for (const auto& r : report.ranks) {
-    seconds.insert(seconds.end(), r.phases.begin(), r.phases.end());
-    wall.push_back(r.wall_seconds);
-    rank_ids.push_back(r.rank);
-    threads.push_back(r.threads);
-    images.push_back(std::int64_t(r.counts.images));
-    units.push_back(std::int64_t(r.counts.units));
-    bytes_read.push_back(std::int64_t(r.counts.bytes_read));
-    bytes_sent.push_back(std::int64_t(r.counts.bytes_sent));
-    bytes_received.push_back(std::int64_t(r.counts.bytes_received));
-    bytes_written.push_back(std::int64_t(r.counts.bytes_written));
-    hosts.push_back(r.host);
-  }
-  g.create_dataset<double>("phase_seconds", {ranks, phases}).write_rows(0, seconds);
-  g.create_dataset<double>("wall_seconds", {ranks}).write_rows(0, wall);
-  for (auto& [name, values] : {std::pair{"rank", &rank_ids}, {"threads", &threads}, {"images", &images},
-                               {"units", &units}, {"bytes_read", &bytes_read}, {"bytes_sent", &bytes_sent},
-                               {"bytes_received", &bytes_received}, {"bytes_written", &bytes_written}})
-    g.create_dataset<std::int64_t>(name, {ranks}).write_rows(0, *values);
-  g.create_dataset<std::string>("hosts", {ranks}).write_rows(0, hosts);
-  g.set_attribute("wall_seconds", fmt::format("{}", report.wall_seconds));
-  g.set_attribute("images_per_s", fmt::format("{}", report.images_per_s()));
+  impl_->guarded([&] { write_timings_into(impl_->file, report); });
 }
 
 std::uint64_t OutputFile::pending_rows() const {
@@ -331,12 +432,14 @@ void OutputFile::finish() {
   if (const auto pending = pending_rows())
     throw StoreError(fmt::format("{} of {} rows of {} were never written: it stays incomplete (--resume finishes it)",
                                  pending, m.count, m.path));
-  m.file.set_attribute("complete", std::int64_t{1});
-  m.file.flush();
-  m.data.sync(m.path);
-  for (auto* dataset : {&m.images, &m.status, &m.errors, &m.orig_shape, &m.paths}) dataset->close();
-  m.file.close();
+  set_attribute("complete", std::int64_t{1});
+  m.close();
   m.journal.remove();
+}
+
+void OutputFile::close() {
+  checkpoint();
+  impl_->close();
 }
 
 std::vector<std::uint8_t> OutputFile::read_status(std::uint64_t begin, std::uint64_t count) const {

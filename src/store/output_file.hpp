@@ -8,6 +8,9 @@
 // (OUT.journal, self-checking records: store/journal.hpp) and synced. --resume trusts only
 // the journal: a unit is done when its record is there. `complete` = 1 is set last, and
 // only when no row of /status is pending. A failed sync is a StoreError (the run's exit 2).
+// HDF5 does not write its own structures atomically: after any failed write HDF5 writes
+// nothing more into the file (h5::File::abandon), and a flush first allocates the room it
+// needs (h5::File::flush), so that the file on disk is always one a flush left whole.
 // HDF5 stays inside store/ (store/h5.hpp): nothing here needs its headers.
 #include <cstdint>
 #include <memory>
@@ -82,7 +85,9 @@ class OutputFile {
   // file at `path` is unlinked first, never truncated in place (a reader of it keeps its
   // view): callers decide before whether it may go (--force).
   static OutputFile create(const std::string& path, const OutputSpec& spec, const Catalog& catalog);
-  // Opens an existing output for --resume; throws StoreError when it cannot be read.
+  // Opens an existing output for --resume; throws StoreError when it cannot be read. The rows
+  // of /errors the journal does not vouch for are reset, under HDF5, to the empty string:
+  // a killed run may have left them pointing at strings that never reached the disk.
   static OutputFile reopen(const std::string& path);
   // Whether `path` is an HDF5 file whose `complete` attribute is 1 (false on any doubt).
   static bool is_complete(const std::string& path);
@@ -123,6 +128,8 @@ class OutputFile {
   // Marks the file complete, closes it and drops the journal. Throws StoreError, leaving the
   // file incomplete, while any row of /status is still pending.
   void finish();
+  // Checkpoints and closes the file, left incomplete (an interrupted run). Throws StoreError.
+  void close();
   // How many rows of /status are still pending (255).
   std::uint64_t pending_rows() const;
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import time
 import unittest
@@ -141,6 +142,35 @@ class JournalThatWasCutShort(WithReference):
             self.assertNotIn(255, f["status"][:].tolist())
 
 
+class StringsOfRowsNotJournaled(WithReference):
+    def test_resume_never_follows_what_a_killed_run_left_in_errors(self):
+        """A run killed between checkpoints can leave rows of /errors on disk that point into
+        HDF5's string heap where nothing was ever written (the raw rows reached the disk, the
+        heap they name did not). --resume rewrites those rows, and HDF5 frees what a row it
+        overwrites points to: following such a pointer fails the resume, or frees another
+        row's string. Planted here: rows still pending point past the end of the file, or at
+        a string of /paths."""
+        out = self.interrupted_file("dangling.h5", "unit:2")
+        with h5py.File(out, "r") as f:
+            errors, paths = f["errors"].id, f["paths"].id
+            pending = [i for i, s in enumerate(f["status"][:]) if s == 255]
+            n = f["errors"].shape[0]
+            self.assertEqual(errors.get_storage_size(), 16 * n, "a heap pointer is 16 bytes: length, address, index")
+            at, paths_at = errors.get_offset(), paths.get_offset()
+        self.assertGreater(len(pending), 2, "the killed run left too little pending")
+        with open(out, "r+b") as f:
+            f.seek(paths_at)
+            to_a_path = f.read(16)  # /paths row 0: a real string in a real heap collection
+            self.assertNotEqual(to_a_path[4:12], bytes(8))
+            past_the_end = struct.pack("<IQI", 7, os.path.getsize(out) + (1 << 20), 1)
+            for k, i in enumerate(pending):
+                f.seek(at + 16 * i)
+                f.write(past_the_end if k % 2 else to_a_path)
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        assert_same_file(self, self.reference, out)
+
+
 class FullDisk(unittest.TestCase):
     """The output on a 1 MiB tmpfs: the run ends with exit 2 and one clear line, and once
     there is room, --resume finishes it to the file an uninterrupted run writes."""
@@ -172,6 +202,66 @@ class FullDisk(unittest.TestCase):
                 r = mpirun([SAMPLE, "-o", out, *args, "--resume"], np_=2)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 assert_same_file(self, reference, out)
+            finally:
+                subprocess.run(["umount", disk], check=False)
+
+    def test_disk_full_for_the_file_structure_then_resume_finishes(self):
+        """The disk fills while rank 0 writes HDF5's own structures (a checkpoint's flush, the
+        timings at the end), not rows: the file on disk stays as the last checkpoint left it,
+        the run says so with exit 2, and --resume finishes it. Rank 0 stalls at a known point,
+        the test preallocates the rows region (so that no row write is what fails) and fills
+        the disk, then the stop signal lets the run go on into the full disk."""
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        args = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
+        with TempDir() as d:
+            reference = os.path.join(d, "reference.h5")
+            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            disk = os.path.join(d, "disk")
+            os.mkdir(disk)
+            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]).returncode != 0:
+                self.skipTest("cannot mount a tmpfs here")
+            try:
+                # unit:3 stops early (the interrupted run's last flush); finishing stops with
+                # every row journaled (the timings and `complete`).
+                for point, writer in (("unit:3", "ranks"), ("unit:3", "root"), ("finishing", "ranks")):
+                    with self.subTest(point=point, writer=writer):
+                        out = os.path.join(disk, f"out-{writer}-{point.replace(':', '')}.h5")
+                        extra = [*args, "--writer", writer]
+                        filler = os.path.join(disk, "filler")
+                        proc = popen_in_session([SAMPLE, "-o", out, *extra], extra_env={"IMGSHARD_TEST_STALL": point})
+                        try:
+                            wait_for_line(proc, f"test stall at {point}")
+                            with h5py.File(out, "r", locking=False) as f:
+                                rows = (f["images"].id.get_offset(), f["images"].id.get_storage_size())
+                            fd = os.open(out, os.O_RDWR)
+                            try:
+                                os.posix_fallocate(fd, *rows)
+                            finally:
+                                os.close(fd)
+                            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+                            try:
+                                while True:
+                                    os.write(fd, bytes(65536))
+                            except OSError:
+                                pass  # no space left on the device
+                            finally:
+                                os.close(fd)
+                            proc.send_signal(signal.SIGUSR1)  # the stall ends, the run goes on
+                            stdout, stderr = proc.communicate(timeout=120)
+                        finally:
+                            if proc.poll() is None:
+                                kill_session(proc)
+                            if os.path.exists(filler):
+                                os.remove(filler)
+                        self.assertEqual(proc.returncode, 2, stdout + stderr)
+                        self.assertIn("is full", stderr)
+                        self.assertNotIn("Segmentation fault", stderr)
+                        r = mpirun([SAMPLE, "-o", out, *extra, "--resume"], np_=2)
+                        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                        assert_same_file(self, reference, out)
+                        os.remove(out)
             finally:
                 subprocess.run(["umount", disk], check=False)
 

@@ -101,3 +101,19 @@ TEST(H5Object, AMovedFromObjectIsEmpty) {
   EXPECT_TRUE(b);
   EXPECT_EQ(Dataspace::scalar().dims(), Dims{});
 }
+
+TEST_F(StoreTest, AnAbandonedFileStaysAsItsLastFlushLeftIt) {
+  {
+    File f = File::create(path_);
+    f.create_dataset<std::string>("kept", {2}).write_rows(0, std::vector<std::string>{"a", "b"});
+    f.flush();
+    f.create_dataset<std::string>("dropped", {2}).write_rows(0, std::vector<std::string>{"c", "d"});
+    f.set_attribute("complete", std::int64_t{1});
+    f.abandon();
+    EXPECT_FALSE(f);
+  }
+  const File f = File::open(path_, File::Mode::read_only);
+  EXPECT_EQ(f.dataset("kept").read_rows<std::string>(0, 2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(f.exists("dropped"));
+  EXPECT_FALSE(f.has_attribute("complete"));
+}
