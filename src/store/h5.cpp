@@ -330,12 +330,10 @@ void Location::set_attribute(const std::string& name, std::int64_t value) const 
       .write(value);
 }
 
-File File::create(const std::string& path) {
+File File::create(const std::string& path, std::uint64_t alignment) {
   quiet();
-  // Objects of 64 KiB and more (the /images rows) start on a 4 KiB boundary: whole pages,
-  // which store/row_writer.cpp writes with O_DIRECT.
   const Owned fapl(check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"), H5Pclose);
-  check(H5Pset_alignment(id(fapl), 64 << 10, 4096), "alignment");
+  check(H5Pset_alignment(id(fapl), 64 << 10, alignment), "alignment");
   return Access::own<File>(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, id(fapl)), "create " + path),
                            H5Fclose);
 }

@@ -149,7 +149,9 @@ class File : public Location {
  public:
   enum class Mode { read_only, read_write };
   File() = default;
-  static File create(const std::string& path);  // a new file: fails when one is there
+  // A new file: fails when one is there. Objects of 64 KiB and more start on a multiple of
+  // `alignment` bytes (1: anywhere).
+  static File create(const std::string& path, std::uint64_t alignment = 1);
   static File open(const std::string& path, Mode mode);
   // To the operating system (H5Fflush); syncing it is the caller's. The disk blocks the flush
   // may write are allocated first (fallocate), so that a full disk fails it before it writes

@@ -316,7 +316,7 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
   std::jthread old_output_freed = remove_old_output(path);
-  h5::File f = h5::File::create(path);
+  h5::File f = h5::File::create(path, kRowPage);  // /images on a page (RowPlacement)
   try {
     fill_new_file(f, spec, catalog);
   } catch (const StoreError& e) {

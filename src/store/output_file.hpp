@@ -31,6 +31,9 @@ namespace imgshard::store {
 inline constexpr std::uint8_t kPendingStatus = 255;
 
 // Where the rows of an uncompressed /images lie in the file: row i at offset + i x row_bytes.
+// The block starts on a page (kRowPage) when it is 64 KiB or more, so that RowWriter can write
+// the whole pages of a unit's rows around the page cache (O_DIRECT).
+inline constexpr std::uint64_t kRowPage = 4096;  // any disk's logical block and more
 struct RowPlacement {
   std::uint64_t offset = 0;
   std::uint64_t row_bytes = 0;

@@ -45,10 +45,10 @@ void RowWriter::write(std::uint64_t begin, std::uint64_t count, const std::uint8
   // they do in memory (pipeline::PageBuffer): copying 700 MB into freshly allocated cache
   // pages was a fifth of a run's CPU time. The partial pages at either end, which the
   // neighbouring units share, go through the cache, so no page is written both ways.
-  const std::uint64_t first_page = (at + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
-  const std::uint64_t end_page = (at + total) / kDirectAlign * kDirectAlign;
+  const std::uint64_t first_page = (at + kRowPage - 1) / kRowPage * kRowPage;
+  const std::uint64_t end_page = (at + total) / kRowPage * kRowPage;
   const bool direct = direct_fd_ >= 0 && end_page > first_page &&
-                      (reinterpret_cast<std::uintptr_t>(rows) + (first_page - at)) % kDirectAlign == 0;
+                      (reinterpret_cast<std::uintptr_t>(rows) + (first_page - at)) % kRowPage == 0;
   if (direct) {
     if (!write_all(fd_, rows, first_page - at, at)) fail();
     if (!write_all(direct_fd_, rows + (first_page - at), end_page - first_page, first_page)) {

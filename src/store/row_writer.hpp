@@ -27,7 +27,6 @@ class RowWriter {
   void sync() const;
 
  private:
-  static constexpr std::uint64_t kDirectAlign = 4096;  // any disk's logical block and more
   static bool write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at);
 
   std::string path_;
