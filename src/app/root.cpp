@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -37,6 +38,12 @@ struct Prepared {
   std::uint64_t skipped = 0;  // images an earlier run did
 };
 
+// The new output could not be written (a full disk): a runtime failure (exit 2), not the
+// user's; OutputFile::create left no file behind, so the same command works once there is room.
+struct OutputNotCreated : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 int usage_error(const std::exception& e) {
   fmt::print(stderr, "imgshard: error: {}\n", e.what());
   return kExitUsage;
@@ -59,8 +66,13 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
   const auto unit = comm::unit_rows(p.output_shape().bytes(), std::uint64_t(o.chunk));
   if (!unit.capped.empty()) fmt::print(stderr, "imgshard: {}\n", unit.capped);
   const auto if_exists = o.resume ? store::IfExists::resume : o.force ? store::IfExists::replace : store::IfExists::refuse;
-  auto opened = store::open_for_run(o.output, if_exists, fingerprint, n,
-                                    [&] { return create_output(o, p, job.collection, fingerprint, one_node); });
+  auto opened = store::open_for_run(o.output, if_exists, fingerprint, n, [&] {
+    try {
+      return create_output(o, p, job.collection, fingerprint, one_node);
+    } catch (const store::StoreError& e) {
+      throw OutputNotCreated(e.what());
+    }
+  });
   if (opened.outcome == store::OpenedOutput::refused) {
     fmt::print(stderr, "imgshard: error: {}\n", opened.message);
     return kExitUsage;
@@ -78,6 +90,9 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
   return kContinue;
 } catch (const io::DiscoveryError& e) {
   return usage_error(e);
+} catch (const OutputNotCreated& e) {
+  fmt::print(stderr, "imgshard: fatal: {}\n", e.what());
+  return kExitFatal;
 } catch (const store::StoreError& e) {
   return usage_error(e);
 } catch (const std::length_error& e) {

@@ -356,29 +356,37 @@ int descriptor_of(const File& f) {
   return *static_cast<int*>(handle);
 }
 
-// Allocates the disk blocks from the file's end to HDF5's end of allocation (EOA), below which
-// lies everything HDF5 holds: the room a flush may need. Throws StoreError when there is none.
-void allocate_what_a_flush_writes(const File& f, const char* path) {
+// Allocates the disk blocks of the file up to HDF5's end of allocation (EOA), below which lies
+// everything HDF5 holds, but `sparse`: the room a flush may need. That is past the file's
+// end, and below it too: the unused tail of an allocation block that an earlier flush left a
+// hole (on 1 KiB blocks) may be written now. Blocks already there stay as they are. Throws
+// StoreError when there is no room.
+void allocate_what_a_flush_writes(const File& f, const char* path, std::optional<Extent> sparse) {
   haddr_t eoa = 0;
-  struct stat st {};
   const int fd = descriptor_of(f);
-  if (fd < 0 || H5Fget_eoa(id(f), &eoa) < 0 || ::fstat(fd, &st) != 0 || std::uint64_t(st.st_size) >= eoa) {
+  if (fd < 0 || H5Fget_eoa(id(f), &eoa) < 0) {
     H5Eclear2(H5E_DEFAULT);
     return;
   }
-  const auto end = std::uint64_t(st.st_size);
-  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, off_t(end), off_t(eoa - end)) == 0) return;
-  if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
-    throw StoreError(fmt::format("flush {}: no room for it: {}", path, std::strerror(errno)));
-  // Any other error: this file system has no fallocate; the flush goes on without.
+  const auto allocate = [&](std::uint64_t begin, std::uint64_t end) {
+    if (end <= begin || ::fallocate(fd, FALLOC_FL_KEEP_SIZE, off_t(begin), off_t(end - begin)) == 0) return true;
+    if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+      throw StoreError(fmt::format("flush {}: no room for it: {}", path, std::strerror(errno)));
+    return false;  // this file system has no fallocate: the flush goes on without
+  };
+  if (!sparse) {
+    allocate(0, eoa);
+  } else if (allocate(0, std::min<std::uint64_t>(sparse->offset, eoa))) {
+    allocate(sparse->offset + sparse->size, eoa);
+  }
 }
 
 }  // namespace
 
-void File::flush(bool allocate_first) const {
+void File::flush(std::optional<Extent> sparse) const {
   char path[4096] = {};
   H5Fget_name(id(*this), path, sizeof path);
-  if (allocate_first) allocate_what_a_flush_writes(*this, path);
+  allocate_what_a_flush_writes(*this, path, sparse);
   check(H5Fflush(id(*this), H5F_SCOPE_GLOBAL), fmt::format("flush {}", path));
 }
 

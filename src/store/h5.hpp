@@ -83,6 +83,12 @@ struct Storage {
   bool never_fill = false;  // contiguous, and never written with the fill value
 };
 
+// Bytes [offset, offset + size) of a file.
+struct Extent {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
+
 class Dataset : public Object {
  public:
   Dataset() = default;
@@ -153,13 +159,13 @@ class File : public Location {
   // `alignment` bytes (1: anywhere).
   static File create(const std::string& path, std::uint64_t alignment = 1);
   static File open(const std::string& path, Mode mode);
-  // To the operating system (H5Fflush); syncing it is the caller's. The disk blocks the flush
-  // may write are allocated first (fallocate), so that a full disk fails it before it writes
-  // anything: HDF5 does not write its structures atomically, and a flush that stopped half
-  // way would leave a file that cannot be opened. On a file system without fallocate, it
-  // flushes all the same. A new file's first flush has nothing on disk to keep whole, and
-  // the room past its end may hold blocks that must stay sparse: `allocate_first` false.
-  void flush(bool allocate_first = true) const;
+  // To the operating system (H5Fflush); syncing it is the caller's. Every disk block the flush
+  // may write is allocated first (fallocate: the whole file up to HDF5's end of allocation,
+  // holes below its end included), so that a full disk fails it before it writes anything:
+  // HDF5 does not write its structures atomically, and a flush that stopped half way would
+  // leave a file that cannot be opened. `sparse` (raw data HDF5 itself never writes) stays
+  // as it is. On a file system without fallocate, it flushes all the same.
+  void flush(std::optional<Extent> sparse = std::nullopt) const;
   // Closes the file without HDF5 writing anything more into it, for after a failed write:
   // what HDF5 still holds may be half done, and the file on disk must stay as the last flush
   // left it. HDF5 writes what it holds into an anonymous memory file instead, and forgets it.

@@ -209,6 +209,9 @@ struct OutputFile::Impl {
   h5::Dataset images, status, errors, orig_shape, paths;
   std::uint64_t count = 0;
   std::uint64_t row_bytes = 0;  // of /images
+  // Uncompressed /images: raw data HDF5 never writes itself (RowWriter does), sparse on disk
+  // until the rows come: what a flush leaves unallocated (h5::File::flush).
+  std::optional<h5::Extent> rows;
   bool float32 = false;
   Journal journal;
   SyncDescriptor data;
@@ -230,6 +233,7 @@ struct OutputFile::Impl {
     float32 = images.holds_floats();
     row_bytes = float32 ? 4 : 1;
     for (std::size_t d = 1; d < dims.size(); ++d) row_bytes *= dims[d];
+    if (const auto offset = images.offset()) rows = h5::Extent{*offset, images.storage_bytes()};
     journal = Journal(journal_path(path), fingerprint());
     data = SyncDescriptor(path);
   }
@@ -243,7 +247,7 @@ struct OutputFile::Impl {
     if (!file) return;
     if (!broken) {
       try {
-        file.flush();
+        file.flush(rows);
       } catch (const StoreError&) {
         broken = true;
       }
@@ -270,7 +274,7 @@ struct OutputFile::Impl {
   // Flushes, syncs and closes the file.
   void close() {
     guarded([&] {
-      file.flush();
+      file.flush(rows);
       data.sync(path);
     });
     for (auto* dataset : {&images, &status, &errors, &orig_shape, &paths}) dataset->close();
@@ -316,19 +320,39 @@ OutputFile OutputFile::create(const std::string& path, const OutputSpec& spec, c
   std::error_code ec;
   std::filesystem::remove(journal_path(path), ec);
   std::jthread old_output_freed = remove_old_output(path);
-  h5::File f = h5::File::create(path, kRowPage);  // /images on a page (RowPlacement)
+  // A file that could not be made whole (a full disk) holds nothing of value and could not be
+  // resumed: it goes, so that the same command works once there is room.
+  const auto discard = [&](const StoreError& e) {
+    StoreError explained = explain_if_full(path, e);  // while the file still takes its room
+    ::unlink(path.c_str());
+    return explained;
+  };
+  h5::File f;
+  try {
+    f = h5::File::create(path, kRowPage);  // /images on a page (RowPlacement)
+  } catch (const StoreError& e) {
+    // H5Fcreate made the file (the path was free: remove_old_output) but could not write it.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) throw discard(e);
+    throw explain_if_full(path, e);
+  }
   try {
     fill_new_file(f, spec, catalog);
   } catch (const StoreError& e) {
     f.abandon();
-    throw explain_if_full(path, e);
+    throw discard(e);
   }
   auto impl = std::make_unique<Impl>(path, std::move(f));
   impl->old_output_freed = std::move(old_output_freed);
-  impl->guarded([&] {
-    impl->file.flush(false);  // past the end: /images, sparse
-    if (spec.sync_at_creation) impl->data.sync(path);
-  });
+  try {
+    impl->guarded([&] {
+      impl->file.flush(impl->rows);
+      if (spec.sync_at_creation) impl->data.sync(path);
+    });
+  } catch (const StoreError& e) {
+    impl.reset();  // abandoned: broken
+    throw discard(e);
+  }
   return OutputFile(std::move(impl));
 }
 
@@ -391,7 +415,7 @@ void OutputFile::checkpoint() {
   auto& m = *impl_;
   if (m.unjournaled.empty()) return;
   m.guarded([&] {
-    m.file.flush();
+    m.file.flush(m.rows);
     m.data.sync(m.path);  // the rows on disk first: only then may the journal vouch for them
   });
   m.journal.append(m.unjournaled);

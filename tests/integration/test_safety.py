@@ -266,6 +266,114 @@ class FullDisk(unittest.TestCase):
                 subprocess.run(["umount", disk], check=False)
 
 
+    def test_disk_full_while_the_output_is_created(self):
+        """Too little room for the new file itself: exit 2 with one line, and no file left
+        behind (it could not be resumed, and a plain rerun would be refused for it), so the
+        same command works once there is room."""
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        args = ["-p", "resize=40:30", "--chunk", "2"]
+        with TempDir() as d:
+            reference = os.path.join(d, "reference.h5")
+            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            disk = os.path.join(d, "disk")
+            os.mkdir(disk)
+            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]).returncode != 0:
+                self.skipTest("cannot mount a tmpfs here")
+            try:
+                out, filler = os.path.join(disk, "out.h5"), os.path.join(disk, "filler")
+                for room in (4096, 8192, 16384):
+                    with self.subTest(room=room):
+                        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                        try:
+                            while True:
+                                os.write(fd, bytes(65536))
+                        except OSError:
+                            pass  # no space left on the device
+                        finally:
+                            os.close(fd)
+                        os.truncate(filler, max(0, os.path.getsize(filler) - room))
+                        r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+                        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                        fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
+                        self.assertEqual(len(fatal), 1, r.stderr)
+                        self.assertIn("is full", fatal[0])
+                        self.assertFalse(os.path.exists(out), "a file that cannot be resumed was left")
+                        os.remove(filler)
+                        r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+                        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                        assert_same_file(self, reference, out)
+                        os.remove(out)
+            finally:
+                subprocess.run(["umount", disk], check=False)
+
+
+    def test_disk_full_with_holes_below_the_files_end_then_resume_finishes(self):
+        """On 1 KiB blocks (ext4 picks them below 512 MB) an earlier flush can leave the unused
+        tail of an HDF5 allocation block a hole below the file's end; a later flush writes
+        there. The disk holds a few blocks fewer and more than the last flush needs, 81 files
+        with failures (strings in /errors): each run ends (exit 2, or 3 when it fit) with a
+        file --resume finishes."""
+        if os.geteuid() != 0 or not shutil.which("mkfs.ext4"):
+            self.skipTest("a loop-mounted ext4 needs root and mkfs.ext4")
+        args = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
+        with TempDir() as d:
+            src = os.path.join(d, "in")
+            first = sample_files()[0]
+            for k in range(3):
+                shutil.copytree(SAMPLE, os.path.join(src, f"c{k}"))
+                for j in range(5):
+                    with open(os.path.join(SAMPLE, first), "rb") as f, open(os.path.join(src, f"c{k}", f"cut{j}.jpg"), "wb") as g:
+                        g.write(f.read(3000))
+                    with open(os.path.join(src, f"c{k}", f"bad{j}.png"), "w") as g:
+                        g.write("not an image")
+            reference = os.path.join(d, "reference.h5")
+            r = mpirun([src, "-o", reference, *args], np_=2)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            image, disk = os.path.join(d, "disk.img"), os.path.join(d, "disk")
+            os.mkdir(disk)
+            for free in range(5, 13):
+                with self.subTest(free_blocks=free):
+                    with open(image, "wb") as f:
+                        f.truncate(32 << 20)  # a fresh file system each time: the same layout
+                    subprocess.run(["mkfs.ext4", "-q", "-F", "-m", "0", "-b", "1024", image], check=True)
+                    if subprocess.run(["mount", "-o", "loop", image, disk]).returncode != 0:
+                        self.skipTest("cannot mount a loop device here")
+                    try:
+                        out, filler = os.path.join(disk, "out.h5"), os.path.join(disk, "filler")
+                        proc = popen_in_session([src, "-o", out, *args], extra_env={"IMGSHARD_TEST_STALL": "finishing"})
+                        try:
+                            wait_for_line(proc, "test stall at finishing")
+                            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+                            try:
+                                for block in (65536, 1024):
+                                    try:
+                                        while True:
+                                            os.write(fd, bytes(block))
+                                    except OSError:
+                                        pass  # no space left on the device
+                            finally:
+                                os.close(fd)
+                            os.truncate(filler, os.path.getsize(filler) - free * 1024)
+                            os.sync()
+                            proc.send_signal(signal.SIGUSR1)  # the stall ends, the run goes on
+                            stdout, stderr = proc.communicate(timeout=120)
+                        finally:
+                            if proc.poll() is None:
+                                kill_session(proc)
+                        self.assertIn(proc.returncode, (2, 3), stdout + stderr)
+                        self.assertNotIn("Segmentation fault", stderr)
+                        os.remove(filler)
+                        if proc.returncode == 2:
+                            self.assertIn("is full", stderr)
+                            r = mpirun([src, "-o", out, *args, "--resume"], np_=2)
+                            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+                        assert_same_file(self, reference, out)
+                    finally:
+                        subprocess.run(["umount", disk], check=False)
+
+
 class HugeFiles(unittest.TestCase):
     def make_input(self, d):
         src = os.path.join(d, "in")

@@ -1,7 +1,10 @@
 // The typed HDF5 layer: rows in and out by element type, attributes, groups, storage.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+
+#include <sys/stat.h>
 
 #include "store/h5.hpp"
 #include "store_test.hpp"
@@ -116,4 +119,28 @@ TEST_F(StoreTest, AnAbandonedFileStaysAsItsLastFlushLeftIt) {
   EXPECT_EQ(f.dataset("kept").read_rows<std::string>(0, 2), (std::vector<std::string>{"a", "b"}));
   EXPECT_FALSE(f.exists("dropped"));
   EXPECT_FALSE(f.has_attribute("complete"));
+}
+
+// The bytes of disk the file at `path` takes (holes take none).
+static std::uint64_t allocated_bytes(const std::string& path) {
+  struct stat st {};
+  ::stat(path.c_str(), &st);
+  return std::uint64_t(st.st_blocks) * 512;
+}
+
+TEST_F(StoreTest, FlushAllocatesEveryBlockItMayWriteButTheSparseRows) {
+  // A raw block HDF5 never writes, below the file's end: a hole, as the rows of /images are
+  // until they come (and as the unused tail of an allocation block can be).
+  File f = File::create(path_, 4096);
+  f.create_dataset<std::string>("before", {2}).write_rows(0, std::vector<std::string>{"a", "b"});
+  const Dataset rows = f.create_dataset<std::uint8_t>("rows", {256, 4096}, {.early = true, .never_fill = true});
+  f.create_dataset<std::string>("after", {2}).write_rows(0, std::vector<std::string>{"c", "d"});
+  const Extent sparse{*rows.offset(), rows.storage_bytes()};
+  f.flush(sparse);
+  const auto size = std::uint64_t(std::filesystem::file_size(path_));
+  ASSERT_GE(size, sparse.offset + sparse.size) << "the rows lie below the file's end";
+  if (allocated_bytes(path_) >= size) GTEST_SKIP() << "this file system has no holes";
+  EXPECT_GE(allocated_bytes(path_), size - sparse.size) << "all but the sparse rows are on disk";
+  f.flush();  // nothing sparse: all of it, the hole below the file's end included
+  EXPECT_GE(allocated_bytes(path_), size);
 }
