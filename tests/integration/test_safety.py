@@ -1,6 +1,7 @@
 """Nothing already on disk is lost, one run per output, and no failure of one image or of the
 disk crashes the run: each defect of the hardening review, reproduced through the real binary
 under mpirun and read back with h5py."""
+import contextlib
 import hashlib
 import json
 import os
@@ -171,143 +172,130 @@ class StringsOfRowsNotJournaled(WithReference):
         assert_same_file(self, self.reference, out)
 
 
+def fill(path, leave=0):
+    """Writes `path` until its file system is full, then gives back `leave` bytes of it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        for block in (65536, 1024):
+            try:
+                while True:
+                    os.write(fd, bytes(block))
+            except OSError:
+                pass  # no space left on the device
+    finally:
+        os.close(fd)
+    os.truncate(path, max(0, os.path.getsize(path) - leave))
+    os.sync()
+
+
 class FullDisk(unittest.TestCase):
-    """The output on a 1 MiB tmpfs: the run ends with exit 2 and one clear line, and once
-    there is room, --resume finishes it to the file an uninterrupted run writes."""
+    """A full disk ends the run with exit 2 and one clear line, wherever it strikes (rows,
+    HDF5's own structures, the new file itself), and once there is room the same command
+    (with --resume when a file was left) gives the file an uninterrupted run writes."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small file system needs root")
+        self.tmp = TempDir()
+        self.dir = self.tmp.__enter__()
+        self.addCleanup(self.tmp.__exit__, None, None, None)
+
+    def reference(self, src, args, code=0):
+        path = os.path.join(self.dir, "reference.h5")
+        r = mpirun([src, "-o", path, *args], np_=2)
+        self.assertEqual(r.returncode, code, r.stderr)
+        return path
+
+    @contextlib.contextmanager
+    def disk(self, tmpfs_size=None, ext4_kib_blocks=None):
+        """A small tmpfs, or an ext4 of 32 MiB on a loop device with 1 KiB blocks, mounted
+        afresh (the same layout each time) and unmounted at the end."""
+        disk = os.path.join(self.dir, "disk")
+        os.makedirs(disk, exist_ok=True)
+        if ext4_kib_blocks:
+            if not shutil.which("mkfs.ext4"):
+                self.skipTest("no mkfs.ext4 here")
+            image = os.path.join(self.dir, "disk.img")
+            with open(image, "wb") as f:
+                f.truncate(32 << 20)
+            subprocess.run(["mkfs.ext4", "-q", "-F", "-m", "0", "-b", str(ext4_kib_blocks * 1024), image], check=True)
+            mount = ["mount", "-o", "loop", image, disk]
+        else:
+            mount = ["mount", "-t", "tmpfs", "-o", f"size={tmpfs_size}", "tmpfs", disk]
+        if subprocess.run(mount).returncode != 0:
+            self.skipTest("cannot mount a small file system here")
+        try:
+            yield disk
+        finally:
+            subprocess.run(["umount", disk], check=False)
+
+    def run_into_full_disk(self, src, out, args, point, leave=0, preallocate_rows=False):
+        """Runs until rank 0 stalls at `point`, fills the disk (leaving `leave` bytes), lets the
+        run go on into it (the stop signal ends the stall), then frees the room again.
+        Returns (exit code, stderr)."""
+        filler = os.path.join(os.path.dirname(out), "filler")
+        proc = popen_in_session([src, "-o", out, *args], extra_env={"IMGSHARD_TEST_STALL": point})
+        try:
+            wait_for_line(proc, f"test stall at {point}")
+            if preallocate_rows:  # so that no row write is what fails
+                with h5py.File(out, "r", locking=False) as f:
+                    rows = (f["images"].id.get_offset(), f["images"].id.get_storage_size())
+                fd = os.open(out, os.O_RDWR)
+                try:
+                    os.posix_fallocate(fd, *rows)
+                finally:
+                    os.close(fd)
+            fill(filler, leave)
+            proc.send_signal(signal.SIGUSR1)
+            stdout, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                kill_session(proc)
+            if os.path.exists(filler):
+                os.remove(filler)
+        self.assertNotIn("Segmentation fault", stderr)
+        self.assertNotIn("terminate called", stderr)
+        return proc.returncode, stdout + stderr
 
     def test_full_disk_is_exit_2_then_resume_finishes(self):
-        if os.geteuid() != 0:
-            self.skipTest("mounting a small tmpfs needs root")
         args = ["-p", "resize=224:224", "--chunk", "2", "--checkpoint-seconds", "0"]
-        with TempDir() as d:
-            reference = os.path.join(d, "reference.h5")
-            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
+        reference = self.reference(SAMPLE, args)
+        with self.disk(tmpfs_size="1m") as disk:
+            out = os.path.join(disk, "out.h5")
+            r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            # One line from each rank that hit the full disk (rank 0, and workers writing
+            # their own rows), each saying so.
+            fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
+            self.assertGreaterEqual(len(fatal), 1, r.stderr)
+            for line in fatal:
+                self.assertTrue("is full" in line or "No space left on device" in line, line)
+            self.assertNotIn("terminate called", r.stderr)
+            subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
+            r = mpirun([SAMPLE, "-o", out, *args, "--resume"], np_=2)
             self.assertEqual(r.returncode, 0, r.stderr)
-            disk = os.path.join(d, "disk")
-            os.mkdir(disk)
-            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk]).returncode != 0:
-                self.skipTest("cannot mount a tmpfs here")
-            try:
-                out = os.path.join(disk, "out.h5")
-                r = mpirun([SAMPLE, "-o", out, *args], np_=2)
-                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-                # One line from each rank that hit the full disk (rank 0, and workers writing
-                # their own rows), each saying so.
-                fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
-                self.assertGreaterEqual(len(fatal), 1, r.stderr)
-                for line in fatal:
-                    self.assertTrue("is full" in line or "No space left on device" in line, line)
-                self.assertNotIn("terminate called", r.stderr)
-                subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
-                r = mpirun([SAMPLE, "-o", out, *args, "--resume"], np_=2)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                assert_same_file(self, reference, out)
-            finally:
-                subprocess.run(["umount", disk], check=False)
+            assert_same_file(self, reference, out)
 
     def test_disk_full_for_the_file_structure_then_resume_finishes(self):
         """The disk fills while rank 0 writes HDF5's own structures (a checkpoint's flush, the
         timings at the end), not rows: the file on disk stays as the last checkpoint left it,
-        the run says so with exit 2, and --resume finishes it. Rank 0 stalls at a known point,
-        the test preallocates the rows region (so that no row write is what fails) and fills
-        the disk, then the stop signal lets the run go on into the full disk."""
-        if os.geteuid() != 0:
-            self.skipTest("mounting a small tmpfs needs root")
+        the run says so with exit 2, and --resume finishes it."""
         args = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
-        with TempDir() as d:
-            reference = os.path.join(d, "reference.h5")
-            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            disk = os.path.join(d, "disk")
-            os.mkdir(disk)
-            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]).returncode != 0:
-                self.skipTest("cannot mount a tmpfs here")
-            try:
-                # unit:3 stops early (the interrupted run's last flush); finishing stops with
-                # every row journaled (the timings and `complete`).
-                for point, writer in (("unit:3", "ranks"), ("unit:3", "root"), ("finishing", "ranks")):
-                    with self.subTest(point=point, writer=writer):
-                        out = os.path.join(disk, f"out-{writer}-{point.replace(':', '')}.h5")
-                        extra = [*args, "--writer", writer]
-                        filler = os.path.join(disk, "filler")
-                        proc = popen_in_session([SAMPLE, "-o", out, *extra], extra_env={"IMGSHARD_TEST_STALL": point})
-                        try:
-                            wait_for_line(proc, f"test stall at {point}")
-                            with h5py.File(out, "r", locking=False) as f:
-                                rows = (f["images"].id.get_offset(), f["images"].id.get_storage_size())
-                            fd = os.open(out, os.O_RDWR)
-                            try:
-                                os.posix_fallocate(fd, *rows)
-                            finally:
-                                os.close(fd)
-                            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-                            try:
-                                while True:
-                                    os.write(fd, bytes(65536))
-                            except OSError:
-                                pass  # no space left on the device
-                            finally:
-                                os.close(fd)
-                            proc.send_signal(signal.SIGUSR1)  # the stall ends, the run goes on
-                            stdout, stderr = proc.communicate(timeout=120)
-                        finally:
-                            if proc.poll() is None:
-                                kill_session(proc)
-                            if os.path.exists(filler):
-                                os.remove(filler)
-                        self.assertEqual(proc.returncode, 2, stdout + stderr)
-                        self.assertIn("is full", stderr)
-                        self.assertNotIn("Segmentation fault", stderr)
-                        r = mpirun([SAMPLE, "-o", out, *extra, "--resume"], np_=2)
-                        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-                        assert_same_file(self, reference, out)
-                        os.remove(out)
-            finally:
-                subprocess.run(["umount", disk], check=False)
-
-
-    def test_disk_full_while_the_output_is_created(self):
-        """Too little room for the new file itself: exit 2 with one line, and no file left
-        behind (it could not be resumed, and a plain rerun would be refused for it), so the
-        same command works once there is room."""
-        if os.geteuid() != 0:
-            self.skipTest("mounting a small tmpfs needs root")
-        args = ["-p", "resize=40:30", "--chunk", "2"]
-        with TempDir() as d:
-            reference = os.path.join(d, "reference.h5")
-            r = mpirun([SAMPLE, "-o", reference, *args], np_=2)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            disk = os.path.join(d, "disk")
-            os.mkdir(disk)
-            if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk]).returncode != 0:
-                self.skipTest("cannot mount a tmpfs here")
-            try:
-                out, filler = os.path.join(disk, "out.h5"), os.path.join(disk, "filler")
-                for room in (4096, 8192, 16384):
-                    with self.subTest(room=room):
-                        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-                        try:
-                            while True:
-                                os.write(fd, bytes(65536))
-                        except OSError:
-                            pass  # no space left on the device
-                        finally:
-                            os.close(fd)
-                        os.truncate(filler, max(0, os.path.getsize(filler) - room))
-                        r = mpirun([SAMPLE, "-o", out, *args], np_=2)
-                        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-                        fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
-                        self.assertEqual(len(fatal), 1, r.stderr)
-                        self.assertIn("is full", fatal[0])
-                        self.assertFalse(os.path.exists(out), "a file that cannot be resumed was left")
-                        os.remove(filler)
-                        r = mpirun([SAMPLE, "-o", out, *args], np_=2)
-                        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-                        assert_same_file(self, reference, out)
-                        os.remove(out)
-            finally:
-                subprocess.run(["umount", disk], check=False)
-
+        reference = self.reference(SAMPLE, args)
+        with self.disk(tmpfs_size="8m") as disk:
+            # unit:3 stops early (the interrupted run's last flush); finishing stops with
+            # every row journaled (the timings and `complete`).
+            for point, writer in (("unit:3", "ranks"), ("unit:3", "root"), ("finishing", "ranks")):
+                with self.subTest(point=point, writer=writer):
+                    out = os.path.join(disk, f"out-{writer}-{point.replace(':', '')}.h5")
+                    extra = [*args, "--writer", writer]
+                    code, output = self.run_into_full_disk(SAMPLE, out, extra, point, preallocate_rows=True)
+                    self.assertEqual(code, 2, output)
+                    self.assertIn("is full", output)
+                    r = mpirun([SAMPLE, "-o", out, *extra, "--resume"], np_=2)
+                    self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                    assert_same_file(self, reference, out)
+                    os.remove(out)
 
     def test_disk_full_with_holes_below_the_files_end_then_resume_finishes(self):
         """On 1 KiB blocks (ext4 picks them below 512 MB) an earlier flush can leave the unused
@@ -315,63 +303,50 @@ class FullDisk(unittest.TestCase):
         there. The disk holds a few blocks fewer and more than the last flush needs, 81 files
         with failures (strings in /errors): each run ends (exit 2, or 3 when it fit) with a
         file --resume finishes."""
-        if os.geteuid() != 0 or not shutil.which("mkfs.ext4"):
-            self.skipTest("a loop-mounted ext4 needs root and mkfs.ext4")
         args = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
-        with TempDir() as d:
-            src = os.path.join(d, "in")
-            first = sample_files()[0]
-            for k in range(3):
-                shutil.copytree(SAMPLE, os.path.join(src, f"c{k}"))
-                for j in range(5):
-                    with open(os.path.join(SAMPLE, first), "rb") as f, open(os.path.join(src, f"c{k}", f"cut{j}.jpg"), "wb") as g:
-                        g.write(f.read(3000))
-                    with open(os.path.join(src, f"c{k}", f"bad{j}.png"), "w") as g:
-                        g.write("not an image")
-            reference = os.path.join(d, "reference.h5")
-            r = mpirun([src, "-o", reference, *args], np_=2)
-            self.assertEqual(r.returncode, 3, r.stderr)
-            image, disk = os.path.join(d, "disk.img"), os.path.join(d, "disk")
-            os.mkdir(disk)
-            for free in range(5, 13):
-                with self.subTest(free_blocks=free):
-                    with open(image, "wb") as f:
-                        f.truncate(32 << 20)  # a fresh file system each time: the same layout
-                    subprocess.run(["mkfs.ext4", "-q", "-F", "-m", "0", "-b", "1024", image], check=True)
-                    if subprocess.run(["mount", "-o", "loop", image, disk]).returncode != 0:
-                        self.skipTest("cannot mount a loop device here")
-                    try:
-                        out, filler = os.path.join(disk, "out.h5"), os.path.join(disk, "filler")
-                        proc = popen_in_session([src, "-o", out, *args], extra_env={"IMGSHARD_TEST_STALL": "finishing"})
-                        try:
-                            wait_for_line(proc, "test stall at finishing")
-                            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-                            try:
-                                for block in (65536, 1024):
-                                    try:
-                                        while True:
-                                            os.write(fd, bytes(block))
-                                    except OSError:
-                                        pass  # no space left on the device
-                            finally:
-                                os.close(fd)
-                            os.truncate(filler, os.path.getsize(filler) - free * 1024)
-                            os.sync()
-                            proc.send_signal(signal.SIGUSR1)  # the stall ends, the run goes on
-                            stdout, stderr = proc.communicate(timeout=120)
-                        finally:
-                            if proc.poll() is None:
-                                kill_session(proc)
-                        self.assertIn(proc.returncode, (2, 3), stdout + stderr)
-                        self.assertNotIn("Segmentation fault", stderr)
-                        os.remove(filler)
-                        if proc.returncode == 2:
-                            self.assertIn("is full", stderr)
-                            r = mpirun([src, "-o", out, *args, "--resume"], np_=2)
-                            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
-                        assert_same_file(self, reference, out)
-                    finally:
-                        subprocess.run(["umount", disk], check=False)
+        src = os.path.join(self.dir, "in")
+        first = sample_files()[0]
+        for k in range(3):
+            shutil.copytree(SAMPLE, os.path.join(src, f"c{k}"))
+            for j in range(5):
+                with open(os.path.join(SAMPLE, first), "rb") as f, open(os.path.join(src, f"c{k}", f"cut{j}.jpg"), "wb") as g:
+                    g.write(f.read(3000))
+                with open(os.path.join(src, f"c{k}", f"bad{j}.png"), "w") as g:
+                    g.write("not an image")
+        reference = self.reference(src, args, code=3)
+        for free in range(5, 13):
+            with self.subTest(free_blocks=free), self.disk(ext4_kib_blocks=1) as disk:
+                out = os.path.join(disk, "out.h5")
+                code, output = self.run_into_full_disk(src, out, args, "finishing", leave=free * 1024)
+                self.assertIn(code, (2, 3), output)
+                if code == 2:
+                    self.assertIn("is full", output)
+                    r = mpirun([src, "-o", out, *args, "--resume"], np_=2)
+                    self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+                assert_same_file(self, reference, out)
+
+    def test_disk_full_while_the_output_is_created(self):
+        """Too little room for the new file itself: exit 2 with one line, and no file left
+        behind (it could not be resumed, and a plain rerun would be refused for it), so the
+        same command works once there is room."""
+        args = ["-p", "resize=40:30", "--chunk", "2"]
+        reference = self.reference(SAMPLE, args)
+        with self.disk(tmpfs_size="8m") as disk:
+            out, filler = os.path.join(disk, "out.h5"), os.path.join(disk, "filler")
+            for room in (4096, 8192, 16384):
+                with self.subTest(room=room):
+                    fill(filler, room)
+                    r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+                    os.remove(filler)
+                    self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                    fatal = [line for line in imgshard_lines(r.stderr) if "fatal" in line]
+                    self.assertEqual(len(fatal), 1, r.stderr)
+                    self.assertIn("is full", fatal[0])
+                    self.assertFalse(os.path.exists(out), "a file that cannot be resumed was left")
+                    r = mpirun([SAMPLE, "-o", out, *args], np_=2)
+                    self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                    assert_same_file(self, reference, out)
+                    os.remove(out)
 
 
 class HugeFiles(unittest.TestCase):
