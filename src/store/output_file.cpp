@@ -209,8 +209,9 @@ struct OutputFile::Impl {
   h5::Dataset images, status, errors, orig_shape, paths;
   std::uint64_t count = 0;
   std::uint64_t row_bytes = 0;  // of /images
-  // Uncompressed /images: raw data HDF5 never writes itself (RowWriter does), sparse on disk
-  // until the rows come: what a flush leaves unallocated (h5::File::flush).
+  // Uncompressed /images: the rows' block, sparse on disk until the rows come, which a flush
+  // leaves unallocated (h5::File::flush). HDF5 keeps none of its structures there: a row it
+  // writes itself (--writer root) that finds no room fails alone, the structures stay whole.
   std::optional<h5::Extent> rows;
   bool float32 = false;
   Journal journal;
