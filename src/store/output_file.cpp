@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "store/h5.hpp"
+#include "store/row_writer.hpp"  // write_all
 #include "store/utf8.hpp"
 
 namespace imgshard::store {
@@ -89,16 +90,12 @@ void forget_errors_not_journaled(const std::string& path, const h5::Dataset& err
   if (fd < 0) throw StoreError(fmt::format("cannot open {} to reset rows of /errors: {}", path, std::strerror(errno)));
   const std::vector<std::uint8_t> zeros(std::size_t(1) << 20);
   const auto zero = [&](std::uint64_t begin, std::uint64_t end) {
-    for (std::uint64_t at = begin * row_bytes; at < end * row_bytes;) {
-      const auto n = ::pwrite(fd, zeros.data(), std::min<std::uint64_t>(zeros.size(), end * row_bytes - at),
-                              off_t(*offset + at));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int e = errno;
-        ::close(fd);
-        throw StoreError(fmt::format("cannot reset rows of /errors in {}: {}", path, std::strerror(e)));
-      }
-      at += std::uint64_t(n);
+    for (std::uint64_t at = begin * row_bytes; at < end * row_bytes; at += zeros.size()) {
+      if (write_all(fd, zeros.data(), std::min<std::uint64_t>(zeros.size(), end * row_bytes - at), *offset + at))
+        continue;
+      const int e = errno;
+      ::close(fd);
+      throw StoreError(fmt::format("cannot reset rows of /errors in {}: {}", path, std::strerror(e)));
     }
   };
   std::uint64_t next = 0;

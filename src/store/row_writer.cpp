@@ -22,7 +22,7 @@ RowWriter::~RowWriter() {
   if (direct_fd_ >= 0) ::close(direct_fd_);
 }
 
-bool RowWriter::write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at) {
+bool write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at) {
   std::uint64_t done = 0;
   while (done < size) {
     const ssize_t n = ::pwrite(fd, bytes + done, std::size_t(size - done), off_t(at + done));

@@ -10,6 +10,10 @@
 
 namespace imgshard::store {
 
+// Writes all `size` bytes at offset `at` of `fd` (pwrite, again after a signal or a short
+// write); false, with errno set, when the system refuses.
+bool write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at);
+
 class RowWriter {
  public:
   // Opens `path` for writing (not for HDF5: a plain descriptor). Throws StoreError.
@@ -27,7 +31,6 @@ class RowWriter {
   void sync() const;
 
  private:
-  static bool write_all(int fd, const std::uint8_t* bytes, std::uint64_t size, std::uint64_t at);
 
   std::string path_;
   RowPlacement placement_;
