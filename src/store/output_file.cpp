@@ -269,12 +269,17 @@ struct OutputFile::Impl {
     }
   }
 
-  // Flushes, syncs and closes the file.
-  void close() {
+  // Flushes the file and syncs it to disk: everything written so far is durable.
+  void save() {
     guarded([&] {
       file.flush(rows);
       data.sync(path);
     });
+  }
+
+  // Saves and closes the file.
+  void close() {
+    save();
     for (auto* dataset : {&images, &status, &errors, &orig_shape, &paths}) dataset->close();
     file.close();
   }
@@ -412,10 +417,7 @@ void OutputFile::start_writeback() const { impl_->data.start_writeback(); }
 void OutputFile::checkpoint() {
   auto& m = *impl_;
   if (m.unjournaled.empty()) return;
-  m.guarded([&] {
-    m.file.flush(m.rows);
-    m.data.sync(m.path);  // the rows on disk first: only then may the journal vouch for them
-  });
+  m.save();  // the rows on disk first: only then may the journal vouch for them
   m.journal.append(m.unjournaled);
   m.unjournaled.clear();
 }
