@@ -61,6 +61,10 @@ def run_rows(rows, a, env, logdir, label):
             if row.prepare:
                 row.prepare()
             tag = f"{label}-{row.name}-{row.layout}-{rep}".replace(" ", "").replace("/", "_")
+            # What earlier runs left in the page cache reaches the disk now, outside every
+            # timing: otherwise the next run pays for it (the Python rows' HDF5 writes stay
+            # in the cache, and imgshard's checkpoint syncs made a later run write them).
+            os.sync()
             load_before = loadavg()
             r = run_cmd(row.cmd, a.cpuset, env, logdir, tag, a.timeout)
             r.load_before = load_before
