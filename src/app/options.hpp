@@ -45,7 +45,7 @@ struct Options {
   io::FailOn fail_on = io::FailOn::warning;
   std::string report;
   Writer writer = Writer::ranks;
-  double checkpoint_seconds = 2.0;  // flush + journal at most this often
+  double checkpoint_seconds = 0.5;  // flush + journal at most this often
   metrics::ProgressMode progress = metrics::ProgressMode::automatic;
 
   io::DecodeOptions decode_options() const {
