@@ -1,4 +1,5 @@
 """Shared helpers of the end-to-end tests: run the real binary under mpirun, read with h5py."""
+import atexit
 import os
 import shutil
 import subprocess
@@ -14,13 +15,31 @@ SAMPLE = os.path.join(SOURCE_DIR, "data", "sample")
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".pgm", ".ppm")
 
 
+_mpi_scratch = None
+
+
+def mpi_env():
+    """The environment of a run under mpirun: as root, and with Open MPI's own files (each
+    mpirun's session folder, the ranks' shared-memory segments) in one folder of this test
+    process, removed when it exits. A run the test kills cannot remove them itself: one
+    ctest run of integration.resume left 8 folders in /tmp and 16 segments in /dev/shm."""
+    global _mpi_scratch
+    if _mpi_scratch is None:
+        _mpi_scratch = tempfile.mkdtemp(prefix="imgshard-test-mpi-",
+                                        dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        atexit.register(shutil.rmtree, _mpi_scratch, True)
+    env = dict(os.environ)
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_orte_tmpdir_base=_mpi_scratch, OMPI_MCA_btl_vader_backing_directory=_mpi_scratch)
+    return env
+
+
 def mpirun(args, np_=1, threads=1, timeout=600, extra_env=None, mpirun_args=(), binary=None, cwd=None):
     """Runs imgshard (or `binary`, a copy of it) under `mpirun -np np_` (in folder `cwd`),
     returns the CompletedProcess (never raises on rc)."""
     if not IMGSHARD:
         raise RuntimeError("IMGSHARD is not set: run the tests through ctest")
-    env = dict(os.environ)
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = mpi_env()
     env.update(extra_env or {})
     cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", *mpirun_args, binary or IMGSHARD, "--progress", "none",
            *args, "--threads", str(threads)]
@@ -64,8 +83,7 @@ class TempDir:
 def popen_in_session(args, np_=2, threads=1, extra_env=None):
     """Starts imgshard under mpirun in a session of its own (setsid), so that the whole run,
     mpirun and every rank, can be killed at once as a node loss would (see STACK.md)."""
-    env = dict(os.environ)
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = mpi_env()
     env.update(extra_env or {})
     cmd = ["mpirun", "-np", str(np_), "--bind-to", "none", "--oversubscribe", IMGSHARD, "--progress", "none",
            *args, "--threads", str(threads)]
