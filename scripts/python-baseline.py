@@ -54,8 +54,10 @@ def load_imagenet(path):
     img = cv2.imread(path)
     img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     h, w = img.shape[:2]
-    scale = 256 / min(h, w)
-    img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    # The longer side rounded half up, as imgshard's `shorter` does (Python's round() takes
+    # 294.5 to 294: a 512 x 589 image would then be cropped one pixel apart).
+    size = (256, int(h * 256 / w + 0.5)) if w < h else (int(w * 256 / h + 0.5), 256)
+    img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     h, w = img.shape[:2]
     top, left = (h - 224) // 2, (w - 224) // 2
     img = img[top:top + 224, left:left + 224]

@@ -17,7 +17,7 @@ class Shorter final : public Kernel {
     return {
         .name = "shorter",
         .summary = "keep the aspect, scale the shorter side to S (size varies: follow with crop)",
-        .opencv = "cv2.resize(img, (S, round(h*S/w)) if w < h else (round(w*S/h), S), interpolation=cv2.INTER_AREA)",
+        .opencv = "cv2.resize(img, (S, int(h*S/w + 0.5)) if w < h else (int(w*S/h + 0.5), S), interpolation=cv2.INTER_AREA)",
         .input = Input::u8_or_f32,
         .args = {pixels_arg("size", "length of the shorter side (px)"), interpolation_arg()},
     };

@@ -44,7 +44,7 @@ void resize_reference(const cv::Mat& img, cv::Mat& out, cv::Size target, const s
   }
 }
 
-// shorter=S: (S, round(h*S/w)) if w < h else (round(w*S/h), S), halves away from zero.
+// shorter=S: (S, int(h*S/w + 0.5)) if w < h else (int(w*S/h + 0.5), S): halves up.
 void shorter_reference(const cv::Mat& img, cv::Mat& out, int s, int interp) {
   const auto longer = [&](int l, int sh) { return std::max(1, int(std::lround(double(l) * s / sh))); };
   const cv::Size size = img.cols < img.rows ? cv::Size(s, longer(img.rows, img.cols))
