@@ -31,7 +31,6 @@ class RowWriter {
   void sync() const;
 
  private:
-
   std::string path_;
   RowPlacement placement_;
   int fd_ = -1;

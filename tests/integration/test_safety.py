@@ -14,7 +14,7 @@ import unittest
 
 import h5py
 
-from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpirun, popen_in_session, read,
+from harness import (IMGSHARD, SAMPLE, TempDir, assert_same_file, kill_session, mpi_env, mpirun, popen_in_session, read,
                      sample_files, wait_for_line)
 
 ARGS = ["-p", "resize=40:30", "--chunk", "2", "--checkpoint-seconds", "0"]
@@ -555,8 +555,8 @@ class DefaultThreads(unittest.TestCase):
     def test_unbound_ranks_share_the_node(self):
         with TempDir() as d:
             out, report = os.path.join(d, "out.h5"), os.path.join(d, "report.json")
-            env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-            env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+            env = mpi_env()
+            env.pop("OMP_NUM_THREADS", None)
             r = subprocess.run(["mpirun", "-np", "2", "--bind-to", "none", "--oversubscribe", IMGSHARD, SAMPLE,
                                 "-o", out, "-p", "resize=16:16", "--progress", "none", "--report", report],
                                capture_output=True, text=True, timeout=300, env=env)

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "integration"))
-from harness import IMGSHARD, TempDir, max_diff, mpirun  # noqa: E402,F401
+from harness import IMGSHARD, TempDir, max_diff, mpi_env, mpirun  # noqa: E402,F401
 
 SIZE = 32  # every run resizes to SIZE x SIZE: small, and upscales the tiny images too
 PIPELINE = f"resize={SIZE}:{SIZE}"

@@ -15,7 +15,7 @@ import unittest
 import h5py
 
 import corpus
-from common import IMGSHARD, PIPELINE, RUN_TIMEOUT, TempDir, describe, max_diff, reference, rows, run
+from common import IMGSHARD, PIPELINE, RUN_TIMEOUT, TempDir, describe, max_diff, mpi_env, reference, rows, run
 from corpus import CORRUPT, OK, TOO_LARGE, WARNING
 
 # Far under the 1.5 GB the issue allows; a run of small images peaks near 100 MB per rank,
@@ -27,7 +27,7 @@ def run_measured(inputs, out, *args):
     """imgshard under `mpirun -np 2`, each rank under /usr/bin/time: (result, [maxrss_kb per rank]).
     Each rank's figure goes to a file of its own: on a shared stderr, mpirun's messages can
     cut into a line."""
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = mpi_env()
     rss_dir = tempfile.mkdtemp(prefix="imgshard-rss-")
     wrapper = os.path.join(rss_dir, "measure.sh")
     with open(wrapper, "w") as f:
