@@ -25,6 +25,8 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 export IMGSHARD_SLURM_NETPREFIX=${IMGSHARD_TEST_MN_NETPREFIX:-imgsht-}
 export IMGSHARD_SLURM_SUBNET=${IMGSHARD_TEST_MN_SUBNET:-10.77.1}
 export IMGSHARD_SLURMD_TIMEOUT=${IMGSHARD_TEST_MN_SLURMD_TIMEOUT:-6}
+# the slurmd logs say how Slurm's PMIx plugin ran each fence (assert_fences_span_nodes)
+export IMGSHARD_SLURM_PMIX_DEBUG=1
 unset IMGSHARD_SLURM_NODE_CPUS IMGSHARD_LAUNCHER IMGSHARD_SRUN_OPTS IMGSHARD_MPIRUN_OPTS IMGSHARD_TEST_STALL \
   IMGSHARD_TEST_PIDFILE
 
@@ -196,6 +198,25 @@ assert_success_claimed_once() {
   [[ $n == 1 ]] || fail "the job log says 'every image written' $n times (expected once, at the end)"
   [[ $(grep -E 'imgshard\.sbatch\[' "$log" | tail -n 1) == *"every image written"* ]] ||
     fail "'every image written' is not the job's last word"
+}
+
+# assert_fences_span_nodes JOB NODES: no PMIx fence of the job's srun steps ran as a tree,
+# and in one of its steps the MPI_Init barrier (the step's second fence, seq=1) ran as a
+# ring across NODES nodes. Slurm 22.05's tree fence completed on each node by itself, so
+# a rank could leave MPI_Init before a rank on another node was ready for its messages
+# (which crashed that rank); slurm/imgshard.sbatch and scripts/scaling-study ask for rings
+# (slurm/README.md). Reads the slurmd logs (IMGSHARD_SLURM_PMIX_DEBUG=1).
+assert_fences_span_nodes() {
+  local job=$1 nodes=$2 logs tree widest
+  logs=("$IMGSHARD_SLURM_DIR"/log/slurmd-n*.log)
+  tree=$(grep -h "\[$job\.[0-9]*\].*COLL_FENCE_TREE" "${logs[@]}" | head -n 1 || true)
+  [[ -z $tree ]] || fail "job $job: Slurm ran a PMIx fence as a tree (each node alone): $tree"
+  # per step, the number of nodes whose log has its barrier done; the widest step
+  widest=$(grep -Ho "\[$job\.[0-9]*\].*COLL_FENCE_RING seq=1 is DONE" "${logs[@]}" |
+    sed -E 's/^.*slurmd-(n[0-9]+)\.log:\[([0-9.]+)\].*$/\2 \1/' | sort -u |
+    awk '{n[$1]++} END {m = 0; for (s in n) if (n[s] > m) m = n[s]; print m}' || true)
+  [[ $widest == "$nodes" ]] ||
+    fail "job $job: the MPI_Init barrier ran as a ring across ${widest:-0} nodes at most, not $nodes (no PMIx debug in the slurmd logs?)"
 }
 
 assert_identical_to_reference() {

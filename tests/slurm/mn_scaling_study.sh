@@ -3,7 +3,8 @@
 # launches every point with srun, 1, 2 and 3 ranks spread over as many nodes. study.csv
 # says how many nodes each point used (the `nodes` column, from the report's hosts), and
 # its phases keep the messaging (send, receive) apart from the work (read, decode,
-# kernels); with ranks on other hosts, rank 0's receive time is that of TCP.
+# kernels); with ranks on other hosts, rank 0's receive time is that of TCP. Its srun
+# steps run Slurm's PMIx fences as rings (the 3-rank step's barrier across the 3 nodes).
 #   bash mn_scaling_study.sh IMGSHARD_BINARY REPO_ROOT
 set -euo pipefail
 # shellcheck source=mn_lib.sh
@@ -35,4 +36,5 @@ assert float(three["r0_receive"]) > 0 and float(three["send"]) > 0, "no send/rec
 for col in ("send", "receive", "read", "decode", "kernels", "wait"):
     assert col in three, f"study.csv lacks the {col} phase"
 PYEOF
-note "PASS: scaling study over 3 nodes; study.csv has the node count and send/receive per point"
+assert_fences_span_nodes "$job" 3
+note "PASS: scaling study over 3 nodes; study.csv has the node count and send/receive per point; PMIx fences as rings"

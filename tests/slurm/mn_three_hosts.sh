@@ -5,6 +5,7 @@
 # 2 ranks per node (-N 3 --ntasks-per-node=2). Every rank writes its own rows (the default
 # --writer ranks): each node's ranks put rows into the file (bytes_written), the ranks'
 # bytes add up to the whole of /images, and rank 0 receives under 1% of it over TCP.
+# The srun steps' PMIx fences run as rings across the 3 nodes (the MPI_Init barrier is one).
 #   bash mn_three_hosts.sh IMGSHARD_BINARY REPO_ROOT
 set -euo pipefail
 # shellcheck source=mn_lib.sh
@@ -63,8 +64,10 @@ submit_job two_per_node -N 3 --ntasks-per-node=2
 
 check_job srun "n1 n2 n3"
 grep -q 'running: srun --mpi=pmix --kill-on-bad-exit=1' "$WORK/srun.log" || fail "srun: the step was not started with srun --kill-on-bad-exit=1"
+assert_fences_span_nodes "${jobs[srun]}" 3
 check_job mpirun "n1 n2 n3"
 grep -q 'running: mpirun' "$WORK/mpirun.log" || fail "mpirun: the step was not started with mpirun"
 check_job two_per_node "n1 n1 n2 n2 n3 n3"
 [[ $(h5_attr "$WORK/two_per_node.h5" mpi_ranks) == 6 ]] || fail "two_per_node: mpi_ranks is not 6"
+assert_fences_span_nodes "${jobs[two_per_node]}" 3
 note "PASS: 3 hosts, srun and mpirun, 1 and 2 ranks per node, every rank writing its rows, all identical to mpirun -np 2"

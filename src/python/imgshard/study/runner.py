@@ -7,8 +7,10 @@ returns the records that runs.json keeps; `load_runs(out)` reads them back.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -51,12 +53,27 @@ def launcher_cmd(args, ranks: int, threads: int) -> list:
     return ["mpirun", "-np", str(ranks), "--bind-to", "none", "--oversubscribe", *args.launcher_arg]
 
 
+@functools.lru_cache(maxsize=None)
+def site_chose_no_pmix_fence() -> bool:
+    """True when the cluster's mpi.conf leaves PMIxCollFence unset (`scontrol show config`)."""
+    try:
+        out = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return re.search(r"^PMIxCollFence\s+= \(null\)$", out, re.M) is not None
+
+
 def run_env(args, threads: int) -> dict:
     env = dict(os.environ)
     env["OMP_NUM_THREADS"] = str(threads)
     if args.launcher == "mpirun":
         env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    elif "SLURM_PMIX_FENCE" not in env and site_chose_no_pmix_fence():
+        # Slurm's PMIx fences as rings across the nodes, as slurm/imgshard.sbatch asks for:
+        # its tree barrier let ranks leave MPI_Init early (slurm/README.md)
+        env["SLURM_PMIX_FENCE"] = "ring"
     return env
 
 
