@@ -200,12 +200,10 @@ assert_success_claimed_once() {
     fail "'every image written' is not the job's last word"
 }
 
-# assert_fences_span_nodes JOB NODES: no PMIx fence of the job's srun steps ran as a tree,
-# and in one of its steps the MPI_Init barrier (the step's second fence, seq=1) ran as a
-# ring across NODES nodes. Slurm 22.05's tree fence completed on each node by itself, so
-# a rank could leave MPI_Init before a rank on another node was ready for its messages
-# (which crashed that rank); slurm/imgshard.sbatch and scripts/scaling-study ask for rings
-# (slurm/README.md). Reads the slurmd logs (IMGSHARD_SLURM_PMIX_DEBUG=1).
+# assert_fences_span_nodes JOB NODES: no PMIx fence of the job's srun steps ran as a tree
+# (which completed on each node alone: why, in slurm/README.md), and in one of its steps
+# the MPI_Init barrier (the step's second fence, seq=1) ran as a ring across NODES nodes.
+# Reads the slurmd logs (IMGSHARD_SLURM_PMIX_DEBUG=1).
 assert_fences_span_nodes() {
   local job=$1 nodes=$2 logs tree widest
   logs=("$IMGSHARD_SLURM_DIR"/log/slurmd-n*.log)
