@@ -38,8 +38,11 @@ class Items(unittest.TestCase):
                 images, labels, status, layout = stored(path)
                 ds = ImageDataset(path)
                 self.assertEqual(len(ds), int((status == 0).sum()))
-                for i in range(len(ds)):
-                    image, label = ds[i]
+                # All read first, one by one and as a batch: an item is its own memory, never
+                # a view of a buffer the next read overwrites.
+                items = [ds[i] for i in range(len(ds))] + ds.__getitems__(list(range(len(ds))))
+                for k, (image, label) in enumerate(items):
+                    i = k % len(ds)
                     row = ds.rows[i]
                     self.assertEqual((tuple(image.shape), image.dtype), (shape, dtype))
                     self.assertTrue(image.is_contiguous())

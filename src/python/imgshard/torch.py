@@ -92,7 +92,10 @@ class ImageDataset(Dataset):
                 tensors.extend(block.unbind(0))
             else:
                 hwc = self.file.read_range(row, count, out=self._scratch(count))
-                tensors.extend(torch.from_numpy(image).permute(2, 0, 1).contiguous() for image in hwc)
+                # clone, not contiguous(): a one-channel row permuted is contiguous already, and
+                # contiguous() would hand out a view of the buffer the next read overwrites.
+                tensors.extend(torch.from_numpy(image).permute(2, 0, 1).clone(memory_format=torch.contiguous_format)
+                               for image in hwc)
         return tensors
 
     def __getitem__(self, index):
