@@ -1,10 +1,12 @@
 #include "app/root.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "app/exit_codes.hpp"
 #include "app/fingerprint.hpp"
@@ -44,6 +46,50 @@ struct OutputNotCreated : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The input a file this run writes (the output, the report) already is, if any: --force
+// would destroy that input and the run then read its own output. Stats the INPUT
+// arguments, and of the images only those with the written file's name (cheap for
+// millions); links are followed on both sides.
+std::optional<std::string> written_over_input(const std::string& written, const io::Collection& c) {
+  struct stat w {};
+  if (::stat(written.c_str(), &w) != 0) return std::nullopt;  // not there yet: none of the inputs
+  const auto same = [&](const std::string& p) {
+    struct stat s {};
+    return ::stat(p.c_str(), &s) == 0 && s.st_dev == w.st_dev && s.st_ino == w.st_ino;
+  };
+  for (const auto& input : c.inputs)
+    if (same(input.starts_with('@') ? input.substr(1) : input)) return input;
+  const auto name = std::filesystem::path(written).filename();
+  const std::string* last = nullptr;
+  for (const auto& image : c.images) {
+    if (last && *last == image.path) continue;  // the members of one archive
+    last = &image.path;
+    if (std::filesystem::path(image.path).filename() == name && same(image.path)) return image.path;
+  }
+  return std::nullopt;
+}
+
+struct WritesOverInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Refuses (exit 1, before anything is written) an output or report that is one of the
+// inputs, or a report that is the output.
+void refuse_writing_over_inputs(const Options& o, const io::Collection& c) {
+  if (const auto input = written_over_input(o.output, c))
+    throw WritesOverInput(fmt::format(
+        "the output {} is one of the inputs ({}): imgshard never writes over what it reads; choose another output",
+        o.output, *input));
+  if (o.report.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(o.report, ec) == std::filesystem::weakly_canonical(o.output, ec))
+    throw WritesOverInput(fmt::format("--report {} is the output file: give the report a name of its own", o.report));
+  if (const auto input = written_over_input(o.report, c))
+    throw WritesOverInput(fmt::format(
+        "--report {} is one of the inputs ({}): imgshard never writes over what it reads; choose another name",
+        o.report, *input));
+}
+
 int usage_error(const std::exception& e) {
   fmt::print(stderr, "imgshard: error: {}\n", e.what());
   return kExitUsage;
@@ -60,6 +106,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
   }
   for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
+  refuse_writing_over_inputs(o, job.collection);
   auto t = timers.scope(Phase::plan);
   const std::uint64_t n = job.collection.images.size();
   const std::string fingerprint = run_fingerprint(o, p, job.collection);
@@ -96,6 +143,8 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
 } catch (const store::StoreError& e) {
   return usage_error(e);
 } catch (const std::length_error& e) {
+  return usage_error(e);
+} catch (const WritesOverInput& e) {
   return usage_error(e);
 }
 

@@ -79,7 +79,7 @@ std::vector<IndexRange> Journal::read(std::uint64_t rows) const {
 void Journal::append(const std::vector<IndexRange>& ranges) const {
   if (ranges.empty()) return;
   const bool existed = std::filesystem::exists(path_);
-  const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) fail("open", path_, errno);
   std::string text;
   // A torn last record has no newline: start on a line of our own, so the fragment stays a

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "store/journal.hpp"
+
 namespace imgshard::store {
 namespace {
 
@@ -14,9 +16,17 @@ OpenedOutput refuse(std::string message) { return {OpenedOutput::refused, std::n
 OpenedOutput open_for_run(const std::string& path, IfExists if_exists, const std::string& fingerprint,
                           std::uint64_t count, const std::function<OutputFile()>& create) {
   std::error_code ec;
-  const bool exists = std::filesystem::exists(path, ec);
+  // The name itself: a dangling link exists too, and is not replaced without --force.
+  const auto named = std::filesystem::symlink_status(path, ec);
+  const bool exists = std::filesystem::exists(named);
   if (exists && if_exists == IfExists::refuse)
     return refuse(fmt::format("{} exists: pass --force to overwrite it or --resume to finish it", path));
+  // --force replaces a file or a link (the link, never what it points to); a directory, a
+  // device (-o /dev/null as root), a FIFO or a socket is no output to remove.
+  if (exists && !std::filesystem::is_regular_file(named) && !std::filesystem::is_symlink(named))
+    return refuse(fmt::format("{} exists and is not a regular file ({}); imgshard replaces only files: "
+                              "choose another output",
+                              path, std::filesystem::is_directory(named) ? "a directory" : "a device, FIFO or socket"));
   if (!exists || if_exists == IfExists::replace) {
     const std::string note =
         if_exists == IfExists::resume ? fmt::format("--resume: {} does not exist yet; starting a new run", path) : "";
@@ -33,6 +43,11 @@ OpenedOutput open_for_run(const std::string& path, IfExists if_exists, const std
   if (state->complete)
     return {OpenedOutput::complete, std::nullopt, {},
             fmt::format("{} is already complete ({} images); nothing to do", path, count)};
+  // The journal is appended to: never through a link or into anything but a file.
+  const auto journal = std::filesystem::symlink_status(journal_path(path), ec);
+  if (std::filesystem::exists(journal) && !std::filesystem::is_regular_file(journal))
+    return refuse(fmt::format("--resume: the journal {} is not a regular file (a link?); both are left as they are",
+                              journal_path(path)));
   try {
     OutputFile file = OutputFile::reopen(path);
     auto done = file.journaled();

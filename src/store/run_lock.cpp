@@ -19,9 +19,19 @@ RunLock::RunLock(const std::string& output_path) : path_(lock_path(output_path))
   // The holder removes the file before it lets go: a file we locked that is no longer the one
   // under the name was a finished run's; take the new one instead.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Never through a link or into a device or FIFO: a link planted under the lock's name (in
+    // a shared folder) would have us truncate and write whatever file it points to.
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0 && errno == ELOOP)
+      throw StoreError(fmt::format("the lock {} is a symbolic link; imgshard writes no file through a link: "
+                                   "remove the link",
+                                   path_));
     if (fd < 0)
       throw StoreError(fmt::format("cannot create the lock {}: {}", path_, std::strerror(errno)));
+    if (struct stat st {}; ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw StoreError(fmt::format("the lock {} exists and is not a regular file; it is left as it is", path_));
+    }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int saved = errno;
       char holder[256] = {};

@@ -188,6 +188,87 @@ def fill(path, leave=0):
     os.sync()
 
 
+class WritesNothingButItsOwnFiles(WithReference):
+    """A link planted under the lock's or the journal's name, an output that is no file,
+    an output or report that is one of the inputs: refused (exit 1) before anything is
+    written, and the file behind is left byte for byte (a review's attack found each one
+    written over)."""
+
+    def refused(self, args, *needles):
+        r = mpirun([*args, *ARGS], np_=2)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        lines = imgshard_lines(r.stderr)
+        self.assertEqual(len(lines), 1, r.stderr)
+        for needle in needles:
+            self.assertIn(needle, lines[0])
+        return r
+
+    def notes(self, name):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("precious notes\n")
+        return path, digest(path)
+
+    def test_link_named_like_the_lock(self):
+        out = self.out("linked-lock.h5")
+        notes, before = self.notes("lock-notes.txt")
+        os.symlink(notes, out + ".lock")
+        try:
+            self.refused([SAMPLE, "-o", out], "symbolic link")
+            self.assertEqual(digest(notes), before, "written through the lock's link")
+            self.assertFalse(os.path.exists(out))
+        finally:
+            os.remove(out + ".lock")
+
+    def test_link_named_like_the_journal_on_resume(self):
+        out = self.interrupted_file("linked-journal.h5")
+        notes, before = self.notes("journal-notes.txt")
+        os.remove(out + ".journal")
+        os.symlink(notes, out + ".journal")
+        try:
+            self.refused([SAMPLE, "-o", out, "--resume"], "not a regular file")
+            self.assertEqual(digest(notes), before, "journal records appended through a link")
+        finally:
+            os.remove(out + ".journal")
+
+    def test_force_replaces_only_files(self):
+        fifo = self.out("fifo.h5")
+        os.mkfifo(fifo)
+        folder = self.out("folder.h5")
+        os.mkdir(folder)
+        try:
+            for out in (fifo, folder):
+                with self.subTest(out=os.path.basename(out)):
+                    self.refused([SAMPLE, "-o", out, "--force"], "not a regular file")
+            self.assertTrue(os.path.exists(fifo) and not os.path.isfile(fifo), "--force removed a FIFO")
+            self.assertTrue(os.path.isdir(folder), "--force removed a folder")
+        finally:
+            os.remove(fifo)
+            os.rmdir(folder)
+
+    def test_dangling_link_is_an_existing_output(self):
+        out = self.out("dangling.h5")
+        os.symlink(os.path.join(self.dir, "nowhere"), out)
+        try:
+            self.refused([SAMPLE, "-o", out], "exists")
+            self.assertTrue(os.path.islink(out), "the link was replaced without --force")
+        finally:
+            os.remove(out)
+
+    def test_output_or_report_over_an_input(self):
+        with TempDir() as tmp:
+            images = os.path.join(tmp, "images")
+            shutil.copytree(SAMPLE, images)
+            victim = os.path.join(images, sample_files(images)[0])
+            before = digest(victim)
+            self.refused([images, "-o", victim, "--force"], "is one of the inputs")
+            self.refused([images, "-o", os.path.join(tmp, "o.h5"), "--report", victim], "is one of the inputs")
+            self.assertEqual(digest(victim), before, "an input was written over")
+            out = os.path.join(tmp, "same.h5")
+            self.refused([images, "-o", out, "--report", out], "is the output file")
+            self.assertFalse(os.path.exists(out))
+
+
 class FullDisk(unittest.TestCase):
     """A full disk ends the run with exit 2 and one clear line, wherever it strikes (rows,
     HDF5's own structures, the new file itself), and once there is room the same command
