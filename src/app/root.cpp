@@ -81,8 +81,9 @@ void refuse_writing_over_inputs(const Options& o, const io::Collection& c) {
         "the output {} is one of the inputs ({}): imgshard never writes over what it reads; choose another output",
         o.output, *input));
   if (o.report.empty()) return;
-  std::error_code ec;
-  if (std::filesystem::weakly_canonical(o.report, ec) == std::filesystem::weakly_canonical(o.output, ec))
+  std::error_code ec, ec_out;
+  const auto report = std::filesystem::weakly_canonical(o.report, ec);
+  if (!ec && report == std::filesystem::weakly_canonical(o.output, ec_out) && !ec_out)
     throw WritesOverInput(fmt::format("--report {} is the output file: give the report a name of its own", o.report));
   if (const auto input = written_over_input(o.report, c))
     throw WritesOverInput(fmt::format(
