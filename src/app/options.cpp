@@ -1,5 +1,7 @@
 #include "app/options.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,20 @@
 
 namespace imgshard::app {
 namespace {
+
+// A number in the range a check names: CLI11's own range checks let NaN through and print
+// their bounds as 300-digit numbers ("Value 0 not in range 0.000000 to 17976...").
+CLI::Validator number_check(bool zero_allowed) {
+  return CLI::Validator(
+      [zero_allowed](const std::string& text) {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok = end != text.c_str() && *end == '\0' && std::isfinite(v) && (zero_allowed ? v >= 0 : v > 0);
+        return ok ? std::string()
+                  : fmt::format("must be a number {}, got '{}'", zero_allowed ? "of 0 or more" : "above 0", text);
+      },
+      zero_allowed ? "NUMBER>=0" : "NUMBER>0");
+}
 
 // The words of an option that picks one of an enum's values, each with its value: the one
 // place they are spelled.
@@ -101,17 +117,17 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.add_flag("--force", o.force, "overwrite an existing output");
   cli.add_flag("--strict", o.strict, "stop at the first image that fails (exit 3; what was written stays)");
   cli.add_option("--max-pixels", o.max_pixels, "refuse images whose header declares more pixels")
-      ->check(CLI::PositiveNumber)
+      ->check(number_check(false))
       ->capture_default_str();
   cli.add_option("--max-file-bytes", o.max_file_bytes,
                  "refuse files larger than this (status too_large) before reading them")
-      ->check(CLI::PositiveNumber)
+      ->check(number_check(false))
       ->capture_default_str();
   add_words(cli, "--fail-on", o.fail_on, kFailOn,
             "warning: any decoder warning fails an image; truncated: only truncation; error: only errors");
   cli.add_option("--checkpoint-seconds", o.checkpoint_seconds,
                  "flush the output and journal finished units at most this often (0: after every unit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(number_check(true))  // NaN would switch checkpoints off
       ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
   add_words(cli, "--writer", o.writer, kWriters,

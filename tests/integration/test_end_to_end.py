@@ -147,6 +147,14 @@ class ExitCodes(unittest.TestCase):
     def test_bad_argument(self):
         self.assert_usage_error([SAMPLE, "-p", "resize=0:8"], "resize: width must be between 1 and 65535, got '0'")
 
+    def test_checkpoint_seconds_nan(self):
+        # NaN passed the range check and switched journaling off (nothing kept for --resume).
+        self.assert_usage_error([SAMPLE, "--checkpoint-seconds", "nan"], "must be a number of 0 or more, got 'nan'")
+
+    def test_zero_limit_says_what_is_allowed(self):
+        # CLI11's own check said "Value 0 not in range 0.000000 to 1797...", 300 digits long.
+        self.assert_usage_error([SAMPLE, "--max-pixels", "0"], "--max-pixels: must be a number above 0, got '0'")
+
     def test_pipeline_without_fixed_size(self):
         if "gray" not in mpirun(["--list-kernels"]).stdout:
             self.skipTest("needs the gray kernel")
