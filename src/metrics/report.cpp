@@ -67,8 +67,12 @@ std::string summary_line(const RunReport& report) {
   for (int i = 0; i < 3 && all > 0; ++i)
     shares += fmt::format("{}{} {:.0f}%", i ? ", " : "", kPhaseNames[order[i]], 100.0 * total[order[i]] / all);
   std::string skipped = report.skipped ? fmt::format(" ({} already done)", report.skipped) : "";
+  // A run that stopped early says how far it got, never just the collection's size.
+  const std::uint64_t done = report.skipped + report.processed;
+  const std::string count = done < report.images ? fmt::format("{} of {}", done, report.images)
+                                                 : fmt::format("{}", report.images);
   return fmt::format("imgshard: {} images{}, {} failed, {:.2f} s, {:.1f} img/s on {} rank(s) x {} thread(s); {}",
-                     report.images, skipped, report.failed, report.wall_seconds, report.images_per_s(),
+                     count, skipped, report.failed, report.wall_seconds, report.images_per_s(),
                      report.mpi_ranks, report.omp_threads, shares);
 }
 
