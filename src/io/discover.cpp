@@ -76,7 +76,9 @@ void add_list(const std::string& list_path, std::vector<SourceImage>& out) {
   if (!in) throw DiscoveryError(fmt::format("cannot read list {}", list_path));
   const fs::path base = fs::path(list_path).parent_path();
   std::string line;
-  while (std::getline(in, line)) {
+  for (bool first = true; std::getline(in, line); first = false) {
+    // A byte-order mark (as Windows editors write) is no part of the first path.
+    if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     const fs::path p(line);

@@ -76,6 +76,17 @@ TEST_F(DiscoverTest, ListFileKeepsItsOrderRelativeToItsFolder) {
   EXPECT_EQ(c.images[1].relative, "imgs/a.jpg");
 }
 
+TEST_F(DiscoverTest, ListFileByteOrderMarkIsNoPartOfTheFirstPath) {
+  touch("imgs/a.jpg");
+  touch("imgs/b.jpg");
+  std::ofstream(root_ / "list.txt") << "\xEF\xBB\xBFimgs/a.jpg\r\n\xEF\xBB\xBFimgs/b.jpg\r\n";
+  const auto c = discover({"@" + (root_ / "list.txt").string()}, LabelMode::none);
+  ASSERT_EQ(c.images.size(), 2u);
+  EXPECT_EQ(c.images[0].relative, "imgs/a.jpg");
+  EXPECT_EQ(c.images[0].path, (root_ / "imgs/a.jpg").string());
+  EXPECT_EQ(c.images[1].relative, "\xEF\xBB\xBFimgs/b.jpg") << "only the file's first bytes are a mark";
+}
+
 TEST_F(DiscoverTest, InputsConcatenateInCommandLineOrder) {
   touch("d2/a.jpg");
   touch("d1/z.jpg");
