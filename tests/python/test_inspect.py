@@ -5,6 +5,8 @@ import contextlib
 import io
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -12,6 +14,7 @@ import unittest
 
 import outputs
 from imgshard import cli
+from imgshard.reader import FileError, ImageFile
 from outputs import BAD_FILES
 
 
@@ -94,6 +97,43 @@ class Inspect(unittest.TestCase):
         with self.assertRaises(SystemExit) as e, contextlib.redirect_stderr(io.StringIO()):
             cli.main(["inspect"])
         self.assertEqual(e.exception.code, 1, "a usage error")
+
+    def test_file_a_run_is_writing_names_the_run_not_force(self):
+        """HDF5 refuses a file a run holds open for writing; the message said a killed run
+        left it and advised --force, which would destroy the running run's output."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "busy.h5")
+            proc = outputs.popen_in_session([self.out.src, "-o", out, "-p", outputs.SIZE], np_=1,
+                                            extra_env={"IMGSHARD_TEST_STALL": "created"})
+            try:
+                rest, _ = outputs._wait_for_stderr_line(proc, "test stall at created")
+                code, stdout, stderr = run_main(["inspect", out])
+                self.assertEqual((code, stdout), (1, ""))
+                self.assertEqual(len(stderr.splitlines()), 1, stderr)
+                self.assertIn("an imgshard run is writing it (pid ", stderr)
+                self.assertNotIn("--force", stderr)
+                proc.send_signal(signal.SIGUSR1)
+                proc.wait(timeout=120)
+                self.assertEqual(proc.returncode, 4)
+            finally:
+                if proc.poll() is None:
+                    outputs.kill_session(proc)
+                proc.stdout.close()
+
+    def test_damaged_file_is_a_file_error_naming_it(self):
+        """Bytes overwritten inside the file's structure: h5py raised a bare RuntimeError."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "damaged.h5")
+            shutil.copy(self.out.gray, path)
+            with open(path, "r+b") as f:
+                f.seek(2000)
+                f.write(b"\xff" * 4000)
+            with self.assertRaises(FileError) as e:
+                ImageFile(path)
+            self.assertIn(path, str(e.exception))
+            code, stdout, stderr = run_main(["inspect", path])
+            self.assertEqual((code, stdout), (1, ""))
+            self.assertIn(path, stderr)
 
 
 class Install(unittest.TestCase):

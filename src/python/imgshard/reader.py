@@ -14,6 +14,7 @@ plain NumPy arrays and lists, which a fork copies safely.
 import collections
 import os
 import re
+import socket
 import threading
 
 import h5py
@@ -39,6 +40,30 @@ PENDING = 255
 # per-rank dataset a newer imgshard writes is appended after these.
 _TIMING_COLUMNS = ("rank", "hosts", "threads", "images", "units", "wall_seconds")
 _TIMING_COUNTERS = ("bytes_read", "bytes_sent")
+
+
+def _running_writer(path):
+    """The "pid N on host H" of the imgshard run holding path's lock, when that run is on this
+    host and alive; else None. Reads the lock's text only (never locks it: that could make
+    a starting run think another one holds it)."""
+    try:
+        fd = os.open(path + ".lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        holder = os.pread(fd, 256, 0).decode("utf-8", "replace").strip()
+    finally:
+        os.close(fd)
+    match = re.fullmatch(r"pid (\d+) on host (.+)", holder)
+    if not match or match.group(2) != socket.gethostname():
+        return None
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass  # alive, another user's
+    return holder
 
 
 class FileError(ValueError):
@@ -205,8 +230,21 @@ class ImageFile:
         try:
             f = h5py.File(self.path, "r", **self._h5py_options)
         except OSError as e:
+            writer = _running_writer(self.path)
+            if writer:
+                raise FileError(f"{self.path}: HDF5 cannot open it ({e}); an imgshard run is writing it "
+                                f"({writer}, still running): wait for it to end") from None
             raise FileError(f"{self.path}: HDF5 cannot open it ({e}); a run killed while creating it "
                             f"leaves such a file: run it again with --force") from None
+        try:
+            self._read_header(f, allow_incomplete)
+        except FileError:
+            raise
+        except Exception as e:  # h5py's RuntimeError and the like on a damaged file: name the file
+            raise FileError(f"{self.path}: HDF5 cannot read it ({e}); the file is damaged") from None
+
+    def _read_header(self, f, allow_incomplete):
+        """The attributes and /images' shape, from the open file f (closed here)."""
         with f:
             if "imgshard_version" not in f.attrs or not isinstance(f.get("images"), h5py.Dataset):
                 raise NotImgshardFileError(f"{self.path} is an HDF5 file but not an imgshard output "
