@@ -15,6 +15,10 @@
 using namespace imgshard;
 
 int main(int argc, char** argv) {
+  // Before MPI_Init (0.1-0.3 s): a stop signal in that window killed the ranks by its default
+  // action (exit 138, and once in three tries an Open MPI PMIx hang in mpirun).
+  app::install_stop_handlers();
+  app::stall_point("start");  // test hook: IMGSHARD_TEST_STALL=start
   comm::World world(argc, argv);
   app::note_rank_process(world);  // test hook: IMGSHARD_TEST_PIDFILE
   metrics::PhaseTimers timers;
@@ -43,7 +47,6 @@ int main(int argc, char** argv) {
                                                              : pipeline::default_threads(local_ranks);
   const int threads = choice.threads;
   pipeline::configure_threads(threads);
-  app::install_stop_handlers();
   const pipeline::BatchRunner runner(*pipeline, options.decode_options(),
                                      {.threads = threads, .dynamic = options.schedule == app::Schedule::dynamic, .gzip_level = options.gzip_level});
 

@@ -16,7 +16,8 @@ void note_rank_process(const comm::World& world);
 
 // IMGSHARD_TEST_STALL=<point> makes rank 0 say "test stall at <point>" on stderr and sleep
 // there (until a stop signal), so tests can SIGKILL or signal a run at a known moment.
-// Points: discovered, created, unit:K (after the K-th unit is written), finishing.
+// Points: discovered, created, unit:K (after the K-th unit is written), finishing; and
+// start, on every rank before MPI_Init (each rank says it).
 // With IMGSHARD_TEST_STALL_ONCE=<file>, only the run that creates <file> stalls: a requeued
 // or resumed job, which inherits the environment, then runs through.
 bool stall_wanted(const std::string& point);

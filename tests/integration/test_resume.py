@@ -97,6 +97,21 @@ class Resume(unittest.TestCase):
                 self.assertEqual(r.returncode, 0, r.stderr)
                 assert_same_file(self, self.reference, out)
 
+    def test_signal_before_mpi_init_stops_cleanly(self):
+        """A stop signal before MPI_Init (every rank at the stall point "start"): the ranks
+        killed by its default action made mpirun exit 138, and once in three hang."""
+        out = self.out("signalled-at-start.h5")
+        proc = popen_in_session([SAMPLE, "-o", out, *ARGS], extra_env={"IMGSHARD_TEST_STALL": "start"})
+        for _ in range(2):  # both ranks have their handlers
+            wait_for_line(proc, "test stall at start")
+        proc.send_signal(signal.SIGUSR1)  # to mpirun, which forwards it to the ranks
+        stdout, stderr = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 4, stdout + stderr)
+        self.assertIn("--resume", stderr)
+        r = mpirun([SAMPLE, "-o", out, *ARGS, "--resume"], np_=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        assert_same_file(self, self.reference, out)
+
     def test_resume_of_a_complete_file_does_nothing(self):
         out = self.out("complete.h5")
         shutil.copy(self.reference, out)
