@@ -69,24 +69,28 @@ std::optional<std::string> written_over_input(const std::string& written, const 
   return std::nullopt;
 }
 
-struct WritesOverInput : std::runtime_error {
+struct BadWriteTarget : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 // Refuses (exit 1, before anything is written) an output or report that is one of the
-// inputs, or a report that is the output.
-void refuse_writing_over_inputs(const Options& o, const io::Collection& c) {
+// inputs, a report that is the output, or a report in a folder that does not exist (the
+// run would end with a warning and no report).
+void refuse_bad_write_targets(const Options& o, const io::Collection& c) {
   if (const auto input = written_over_input(o.output, c))
-    throw WritesOverInput(fmt::format(
+    throw BadWriteTarget(fmt::format(
         "the output {} is one of the inputs ({}): imgshard never writes over what it reads; choose another output",
         o.output, *input));
   if (o.report.empty()) return;
   std::error_code ec, ec_out;
+  const auto folder = std::filesystem::path(o.report).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec))
+    throw BadWriteTarget(fmt::format("--report {}: the folder {} does not exist", o.report, folder.string()));
   const auto report = std::filesystem::weakly_canonical(o.report, ec);
   if (!ec && report == std::filesystem::weakly_canonical(o.output, ec_out) && !ec_out)
-    throw WritesOverInput(fmt::format("--report {} is the output file: give the report a name of its own", o.report));
+    throw BadWriteTarget(fmt::format("--report {} is the output file: give the report a name of its own", o.report));
   if (const auto input = written_over_input(o.report, c))
-    throw WritesOverInput(fmt::format(
+    throw BadWriteTarget(fmt::format(
         "--report {} is one of the inputs ({}): imgshard never writes over what it reads; choose another name",
         o.report, *input));
 }
@@ -107,7 +111,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
   }
   for (const auto& e : job.collection.input_errors) fmt::print(stderr, "imgshard: warning: {} (skipped)\n", e);
   stall_point("discovered");
-  refuse_writing_over_inputs(o, job.collection);
+  refuse_bad_write_targets(o, job.collection);
   auto t = timers.scope(Phase::plan);
   const std::uint64_t n = job.collection.images.size();
   const std::string fingerprint = run_fingerprint(o, p, job.collection);
@@ -145,7 +149,7 @@ int prepare(const Options& o, const pipeline::Pipeline& p, int ranks, bool one_n
   return usage_error(e);
 } catch (const std::length_error& e) {
   return usage_error(e);
-} catch (const WritesOverInput& e) {
+} catch (const BadWriteTarget& e) {
   return usage_error(e);
 }
 

@@ -155,6 +155,11 @@ class ExitCodes(unittest.TestCase):
         # CLI11's own check said "Value 0 not in range 0.000000 to 1797...", 300 digits long.
         self.assert_usage_error([SAMPLE, "--max-pixels", "0"], "--max-pixels: must be a number above 0, got '0'")
 
+    def test_report_into_a_missing_folder(self):
+        # It ran to the end, then only warned that the report could not be written (exit 0).
+        report = os.path.join(self.dir, "nowhere", "r.json")
+        self.assert_usage_error([SAMPLE, "--report", report], "the folder")
+
     def test_pipeline_without_fixed_size(self):
         if "gray" not in mpirun(["--list-kernels"]).stdout:
             self.skipTest("needs the gray kernel")
