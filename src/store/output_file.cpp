@@ -112,7 +112,7 @@ void forget_errors_not_journaled(const std::string& path, const h5::Dataset& err
 // discard, waits for the disk): 0.3 s for 722 MB on the project's VM, which rank 0 spent
 // while every other rank waited for the plan. Unlinked while a descriptor of ours holds it,
 // the file is freed when that descriptor closes, on the returned thread (or at our exit).
-// Anything but a regular file (a link, a directory) is removed as it is, here.
+// A link is removed as it is, here (open_for_run refuses a directory, device, FIFO or socket).
 std::jthread remove_old_output(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   struct stat st {};
