@@ -76,9 +76,12 @@ void add_list(const std::string& list_path, std::vector<SourceImage>& out) {
   if (!in) throw DiscoveryError(fmt::format("cannot read list {}", list_path));
   const fs::path base = fs::path(list_path).parent_path();
   std::string line;
-  for (bool first = true; std::getline(in, line); first = false) {
+  for (std::uint64_t number = 1; std::getline(in, line); ++number) {
     // A byte-order mark (as Windows editors write) is no part of the first path.
-    if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    // The system cuts a path at its first NUL: a list with one would open other files.
+    if (line.find('\0') != std::string::npos)
+      throw DiscoveryError(fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", list_path, number));
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     const fs::path p(line);

@@ -87,6 +87,20 @@ TEST_F(DiscoverTest, ListFileByteOrderMarkIsNoPartOfTheFirstPath) {
   EXPECT_EQ(c.images[1].relative, "\xEF\xBB\xBFimgs/b.jpg") << "only the file's first bytes are a mark";
 }
 
+TEST_F(DiscoverTest, ListFileWithANulByteIsRefusedWithItsLine) {
+  touch("imgs/a.jpg");
+  touch("imgs/a.png");
+  // The system would open "imgs/a.png" for this line, a file the list does not name.
+  using namespace std::string_literals;
+  std::ofstream(root_ / "list.txt", std::ios::binary) << "imgs/a.jpg\nimgs/a.png\0.jpg\n"s;
+  try {
+    discover({"@" + (root_ / "list.txt").string()}, LabelMode::none);
+    FAIL() << "a list with a NUL byte was read";
+  } catch (const DiscoveryError& e) {
+    EXPECT_NE(std::string(e.what()).find("list.txt line 2: a NUL byte"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(DiscoverTest, InputsConcatenateInCommandLineOrder) {
   touch("d2/a.jpg");
   touch("d1/z.jpg");

@@ -106,6 +106,14 @@ TEST_F(ManifestTest, EmptyPathAndUnclosedQuoteAreErrors) {
             std::string::npos);
 }
 
+TEST_F(ManifestTest, NulBytesAreErrorsWithTheirLine) {
+  using namespace std::string_literals;
+  // In a path the system would cut the name at the NUL; in the header two names would clash.
+  EXPECT_NE(error_of("path,label\na.jpg,1\nb.png\0junk,2\n"s).find("line 3: a NUL byte"), std::string::npos);
+  EXPECT_NE(error_of("path,a\0b,a\0c\nx.jpg,1,2\n"s).find("line 1: a NUL byte"), std::string::npos);
+  EXPECT_NE(error_of("path,title\n\"a.jpg\",\"two\nli\0nes\"\n"s).find("line 3: a NUL byte"), std::string::npos);
+}
+
 TEST_F(ManifestTest, MissingFileIsAnError) {
   EXPECT_THROW(read_manifest("/nonexistent/imgshard/train.csv", {}), ManifestError);
 }
