@@ -60,7 +60,8 @@ void write_sources(const h5::File& f, std::uint64_t n, const Catalog& catalog) {
   f.create_dataset<std::int32_t>("input_index", {n}).write_rows(0, catalog.input_index);  // empty: fill value 0
   if (catalog.meta.empty()) return;
   const h5::Group meta = f.create_group("meta");
-  for (const auto& column : catalog.meta) meta.create_dataset<std::string>(column.name, {n}).write_rows(0, *column.values);
+  for (const auto& column : catalog.meta)  // names as /paths: UTF-8, distinct as the columns were
+    meta.create_dataset<std::string>(utf8_text(column.name, true), {n}).write_rows(0, *column.values);
 }
 
 // When `path`'s file system is full, `failure` says so, and what to do (HDF5's own message for

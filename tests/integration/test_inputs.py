@@ -5,6 +5,8 @@ import csv
 import io
 import os
 import shutil
+import subprocess
+import sys
 import tarfile
 import unittest
 import zipfile
@@ -180,6 +182,25 @@ class Inputs(unittest.TestCase):
         self.run_ok(["@" + manifest, "--csv-root", SAMPLE, "--labels", "dirname"], out2, 2)
         with h5py.File(out2, "r") as f:
             self.assertEqual(strings(f, "label_names"), sorted({r[0].split("/")[0] for r in expected}))
+
+    def test_csv_column_names_that_are_not_utf8_are_escaped_as_paths_are(self):
+        # A Latin-1 header, as an old spreadsheet saves it; "a\\xff" would clash with "a\xff"
+        # unless a backslash is escaped too.
+        manifest = self.path("latin1.csv")
+        with open(manifest, "wb") as f:
+            f.write(b"path,Gr\xf6\xdfe,a\xff,a\\xff\n")
+            for rel in self.files[:3]:
+                f.write(rel.encode() + b",caf\xe9,1,2\n")
+        out = self.path("latin1.h5")
+        self.run_ok(["@" + manifest, "--csv-root", SAMPLE], out, 2)
+        with h5py.File(out, "r") as f:
+            self.assertEqual(sorted(f["meta"].keys()), ["Gr\\xf6\\xdfe", "a\\\\xff", "a\\xff"])
+            self.assertEqual(strings(f, "meta/Gr\\xf6\\xdfe"), ["caf\\xe9"] * 3)
+            self.assertEqual(strings(f, "meta/a\\xff"), ["1"] * 3)
+        r = subprocess.run([sys.executable, "-m", "imgshard", "inspect", out], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("/meta/Gr\\xf6\\xdfe", r.stdout)
 
     def test_integer_labels_are_kept_as_ids(self):
         rows = [[rel, str(i * 57 // (len(self.files) - 1))] for i, rel in enumerate(self.files)]  # 0 .. 57
