@@ -1,7 +1,10 @@
 #include "app/options.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,18 +19,33 @@
 namespace imgshard::app {
 namespace {
 
-// A number in the range a check names: CLI11's own range checks let NaN through and print
-// their bounds as 300-digit numbers ("Value 0 not in range 0.000000 to 17976...").
-CLI::Validator number_check(bool zero_allowed) {
+// A number of 0 or more: CLI11's own range checks let NaN through and print their bounds as
+// 300-digit numbers ("Value 0 not in range 0.000000 to 17976...").
+CLI::Validator seconds_check() {
   return CLI::Validator(
-      [zero_allowed](const std::string& text) {
+      [](const std::string& text) {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
-        const bool ok = end != text.c_str() && *end == '\0' && std::isfinite(v) && (zero_allowed ? v >= 0 : v > 0);
-        return ok ? std::string()
-                  : fmt::format("must be a number {}, got '{}'", zero_allowed ? "of 0 or more" : "above 0", text);
+        const bool ok = end != text.c_str() && *end == '\0' && std::isfinite(v) && v >= 0;
+        return ok ? std::string() : fmt::format("must be a number of 0 or more, got '{}'", text);
       },
-      zero_allowed ? "NUMBER>=0" : "NUMBER>0");
+      "NUMBER>=0");
+}
+
+// A whole number that fits the 64-bit limit it sets: CLI11 turns a larger one into the
+// largest silently, and a limit of 0 would refuse every image.
+CLI::Validator limit_check() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        std::uint64_t v = 0;
+        const char* last = text.data() + text.size();
+        const auto [end, ec] = std::from_chars(text.data(), last, v);
+        const bool ok = ec == std::errc() && end == last && v > 0;
+        return ok ? std::string()
+                  : fmt::format("must be a whole number from 1 to {}, got '{}'",
+                                std::numeric_limits<std::uint64_t>::max(), text);
+      },
+      "INTEGER>0");
 }
 
 // The words of an option that picks one of an enum's values, each with its value: the one
@@ -117,17 +135,17 @@ int parse_options(int argc, char** argv, Options& o, bool print) {
   cli.add_flag("--force", o.force, "overwrite an existing output");
   cli.add_flag("--strict", o.strict, "stop at the first image that fails (exit 3; what was written stays)");
   cli.add_option("--max-pixels", o.max_pixels, "refuse images whose header declares more pixels")
-      ->check(number_check(false))
+      ->check(limit_check())
       ->capture_default_str();
   cli.add_option("--max-file-bytes", o.max_file_bytes,
                  "refuse files larger than this (status too_large) before reading them")
-      ->check(number_check(false))
+      ->check(limit_check())
       ->capture_default_str();
   add_words(cli, "--fail-on", o.fail_on, kFailOn,
             "warning: any decoder warning fails an image; truncated: only truncation; error: only errors");
   cli.add_option("--checkpoint-seconds", o.checkpoint_seconds,
                  "flush the output and journal finished units at most this often (0: after every unit)")
-      ->check(number_check(true))  // NaN would switch checkpoints off
+      ->check(seconds_check())  // NaN would switch checkpoints off
       ->capture_default_str();
   cli.add_option("--report", o.report, "write the run's timings and counts as JSON");
   add_words(cli, "--writer", o.writer, kWriters,

@@ -153,7 +153,13 @@ class ExitCodes(unittest.TestCase):
 
     def test_zero_limit_says_what_is_allowed(self):
         # CLI11's own check said "Value 0 not in range 0.000000 to 1797...", 300 digits long.
-        self.assert_usage_error([SAMPLE, "--max-pixels", "0"], "--max-pixels: must be a number above 0, got '0'")
+        self.assert_usage_error([SAMPLE, "--max-pixels", "0"],
+                                "--max-pixels: must be a whole number from 1 to 18446744073709551615, got '0'")
+
+    def test_limit_too_large_for_64_bits(self):
+        # CLI11 turned 2^64 and above into 2^64 - 1 without a word.
+        self.assert_usage_error([SAMPLE, "--max-file-bytes", str(2**64)],
+                                f"--max-file-bytes: must be a whole number from 1 to {2**64 - 1}, got '{2**64}'")
 
     def test_report_into_a_missing_folder(self):
         # It ran to the end, then only warned that the report could not be written (exit 0).
