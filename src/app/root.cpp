@@ -59,12 +59,14 @@ std::optional<std::string> written_over_input(const std::string& written, const 
   };
   for (const auto& input : c.inputs)
     if (same(input.starts_with('@') ? input.substr(1) : input)) return input;
-  const auto name = std::filesystem::path(written).filename();
+  const std::string name = std::filesystem::path(written).filename().string();
+  const std::string slash_name = "/" + name;
+  const auto named = [&](const std::string& p) { return p.ends_with(slash_name) || p == name; };
   const std::string* last = nullptr;
   for (const auto& image : c.images) {
     if (last && *last == image.path) continue;  // the members of one archive
     last = &image.path;
-    if (std::filesystem::path(image.path).filename() == name && same(image.path)) return image.path;
+    if (named(image.path) && same(image.path)) return image.path;
   }
   return std::nullopt;
 }
