@@ -134,7 +134,8 @@ Manifest read_manifest(const std::string& csv_path, const ManifestColumns& colum
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM (Excel's "CSV UTF-8")
     // The system cuts a path at its first NUL, and HDF5 a /meta name: a CSV with one is refused.
     if (line.find('\0') != std::string::npos)
-      throw ManifestError(fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", csv_path, number));
+      throw ManifestError(
+          fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", csv_path, number));
     const bool blank = line.empty() || line == "\r";
     if (!in.eof()) line.push_back('\n');
     reader.begin_line(number, blank);
