@@ -10,6 +10,7 @@ namespace {
 std::size_t utf8_sequence(std::string_view s) {
   const auto b = [&](std::size_t i) { return std::uint8_t(s[i]); };
   const std::uint8_t c = b(0);
+  if (c == 0) return 0;  // valid, but HDF5's strings end there: a zip member's name may hold one
   if (c < 0x80) return 1;
   std::size_t n = 0;
   std::uint8_t lo = 0x80, hi = 0xbf;  // allowed range of the second byte

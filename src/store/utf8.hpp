@@ -5,7 +5,8 @@
 
 namespace imgshard::store {
 
-// Each byte that is not part of a valid UTF-8 sequence is written "\xHH" (lower-case hex).
+// Each byte that is not part of a valid UTF-8 sequence, and a NUL, is written "\xHH"
+// (lower-case hex).
 // With `reversible` (file names, in /paths), a backslash is also written "\\", so that the
 // original bytes can be recovered exactly; valid UTF-8 without a backslash is always kept
 // as it is.

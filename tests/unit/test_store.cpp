@@ -193,6 +193,8 @@ TEST(Utf8Text, InvalidBytesAreEscapedAndBackslashDoubledWhenReversible) {
   EXPECT_EQ(utf8_text("\xc0\xaf", false), "\\xc0\\xaf");
   EXPECT_EQ(utf8_text("\xed\xa0\x80", false), "\\xed\\xa0\\x80");
   EXPECT_EQ(utf8_text("x\xe6\x97", false), "x\\xe6\\x97");
+  // HDF5 would end the string at a NUL (two zip members "a\0b" and "a\0c" both read "a").
+  EXPECT_EQ(utf8_text(std::string_view("a\0b", 3), true), "a\\x00b");
 }
 
 TEST_F(StoreTest, PathsThatAreNotUtf8AreStoredAsValidUtf8) {
