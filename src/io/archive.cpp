@@ -228,42 +228,48 @@ std::vector<ArchiveMember> index_tar(const std::string& path, const std::functio
   const std::uint64_t file_size = ::stat(path.c_str(), &st) == 0 ? std::uint64_t(st.st_size) : 0;
 
   std::vector<ArchiveMember> members;
-  std::unordered_map<std::string, std::size_t> by_name;  // for hard links
+  // Every file member, wanted or not, as a hard link's target: a link may name one that
+  // `wanted` skips.
+  std::unordered_map<std::string, MemberLocator> by_name;
+  std::uint64_t data_end = 0;  // where the data of the last member with a size ends
+  std::uint64_t headers = 0;
   archive_entry* entry = nullptr;
   while (true) {
     const int r = archive_read_next_header(a.get(), &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) {
+    // ARCHIVE_RETRY is a header that fails its checksum: libarchive would skip it and scan on
+    // for the next one, dropping that member without a word.
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
       // A tarball cut short inside its last member: keep what is whole; the cut member reads
       // short and gets `truncated`.
-      const bool last_cut = !members.empty() && members.back().locator.offset + members.back().locator.stored_size > file_size;
-      if (last_cut) break;
-      throw ArchiveError(fmt::format("{}: damaged tar archive after {} members: {}", path, members.size(),
+      if (r != ARCHIVE_RETRY && data_end > file_size) break;
+      throw ArchiveError(fmt::format("{}: damaged tar archive after {} members: {}", path, headers,
                                      archive_error_string(a.get())));
     }
+    ++headers;
     const char* raw = archive_entry_pathname(entry);
     if (!raw) continue;
     std::string member = normalize_member_name(raw);
     const auto type = archive_entry_filetype(entry);
     const char* hardlink = archive_entry_hardlink(entry);
-    if (member.empty() || (type != AE_IFREG && type != AE_IFLNK && !hardlink) || !wanted(member)) continue;
-
     MemberLocator m;
     if (hardlink) {
       const auto it = by_name.find(normalize_member_name(hardlink));
       if (it != by_name.end())
-        m = members[it->second].locator;
+        m = it->second;
       else
         m.kind = MemberKind::missing;
     } else if (type == AE_IFLNK) {
       m.kind = MemberKind::link;
-    } else {
+    } else if (type == AE_IFREG) {
       m.offset = std::uint64_t(archive_filter_bytes(a.get(), 0));  // the header is consumed: data starts here
       m.stored_size = m.size = std::uint64_t(std::max<la_int64_t>(archive_entry_size(entry), 0));
       m.kind = archive_entry_sparse_count(entry) > 0 ? MemberKind::sparse : MemberKind::stored;
+      data_end = m.offset + m.stored_size;
     }
-    by_name.emplace(member, members.size());
-    members.push_back({std::move(member), m});
+    if (member.empty() || (type != AE_IFREG && type != AE_IFLNK && !hardlink)) continue;
+    by_name.emplace(member, m);
+    if (wanted(member)) members.push_back({std::move(member), m});
   }
   return members;
 }
@@ -283,6 +289,10 @@ ssize_t pread_all(int fd, std::uint8_t* out, std::uint64_t size, std::uint64_t o
   }
   return ssize_t(done);
 }
+
+// Deflate's densest code: a 258-byte match in one bit or so, so no stream inflates to more
+// than about 1032 times its size.
+constexpr std::uint64_t kDeflateMaxRatio = 1032;
 
 // A raw deflate stream inflated into `out` (sized to the member), in steps: the header first.
 class Inflater {
@@ -426,6 +436,20 @@ ImageStatus read_member(const std::string& archive, const MemberLocator& member,
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
+  const auto cut_short = [&](std::uint64_t there) {
+    error = fmt::format("truncated archive member: the archive ends after {} of its {} bytes", there, member.stored_size);
+    return ImageStatus::truncated;
+  };
+  // Sizes are the archive's word: one past its end (a cut tarball, or a lie) is found before
+  // a buffer of that size is allocated.
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && member.offset + member.stored_size > std::uint64_t(st.st_size))
+    return cut_short(std::uint64_t(st.st_size) - std::min<std::uint64_t>(member.offset, std::uint64_t(st.st_size)));
+  if (member.kind == MemberKind::deflated && member.size / kDeflateMaxRatio > member.stored_size) {
+    error = fmt::format("corrupt zip member: its directory entry says {} bytes inflate to {}, more than deflate can make",
+                        member.stored_size, member.size);
+    return ImageStatus::corrupt;
+  }
   const auto read_at = [&](std::vector<std::uint8_t>& into, std::uint64_t from, std::uint64_t to) {
     const ssize_t got = pread_all(fd, into.data() + from, to - from, member.offset + from);
     if (got < 0) {
@@ -434,9 +458,7 @@ ImageStatus read_member(const std::string& archive, const MemberLocator& member,
     }
     if (from + std::uint64_t(got) < to) {
       into.resize(from + std::uint64_t(got));
-      error = fmt::format("truncated archive member: the archive ends after {} of its {} bytes", from + std::uint64_t(got),
-                          member.stored_size);
-      return ImageStatus::truncated;
+      return cut_short(from + std::uint64_t(got));
     }
     return ImageStatus::ok;
   };

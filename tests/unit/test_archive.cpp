@@ -39,6 +39,7 @@ struct Entry {
   Bytes data;
   int method = Z_DEFLATED;  // 0: stored
   const char* password = nullptr;
+  std::string hardlink = {};  // tar: a hard link to this earlier member
 };
 
 void write_zip(const fs::path& path, const std::vector<Entry>& entries) {
@@ -71,6 +72,7 @@ void write_tar(const fs::path& path, const std::vector<Entry>& entries, bool gzi
     archive_entry_set_filetype(entry, dir ? AE_IFDIR : AE_IFREG);
     archive_entry_set_perm(entry, dir ? 0755 : 0644);
     archive_entry_set_size(entry, la_int64_t(e.data.size()));
+    if (!e.hardlink.empty()) archive_entry_set_hardlink(entry, e.hardlink.c_str());
     ASSERT_EQ(archive_write_header(a, entry), ARCHIVE_OK);
     if (!e.data.empty()) archive_write_data(a, e.data.data(), e.data.size());
     archive_entry_free(entry);
@@ -286,6 +288,60 @@ TEST_F(ArchiveTest, TarCutInsideItsLastMemberKeepsTheOthers) {
   std::string error;
   EXPECT_EQ(read(root_ / "a.tar", m["a.jpg"], bytes, error), ImageStatus::ok) << error;
   EXPECT_EQ(read(root_ / "a.tar", m["b.jpg"], bytes, error), ImageStatus::truncated);
+}
+
+bool jpg(std::string_view name) { return name.ends_with(".jpg"); }
+
+TEST_F(ArchiveTest, TarCutInsideALastMemberThatIsNoImageKeepsTheImages) {
+  // Only the images are indexed: the cut was judged by the last of those, and refused.
+  write_tar(root_ / "a.tar", {{"a.jpg", content(3000, 1)}, {"b.jpg", content(300, 2)}, {"notes.txt", content(30000, 3)}});
+  Bytes tar = slurp(root_ / "a.tar");
+  tar.resize(tar.size() - 20000);
+  spill(root_ / "a.tar", tar);
+  const auto members = index_archive((root_ / "a.tar").string(), jpg);
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[1].name, "b.jpg");
+}
+
+TEST_F(ArchiveTest, TarHeaderFailingItsChecksumIsAnError) {
+  // libarchive skips such a header and scans on: the member was dropped without a word.
+  write_tar(root_ / "a.tar", {{"a.jpg", content(3000, 1)}, {"b.jpg", content(3000, 2)}, {"c.jpg", content(3000, 3)}});
+  Bytes tar = slurp(root_ / "a.tar");
+  const std::size_t header = index(root_ / "a.tar")["b.jpg"].offset - 512;
+  tar[header] ^= 1;  // "b.jpg" becomes "c.jpg": its stored checksum no longer matches
+  spill(root_ / "a.tar", tar);
+  const auto e = index_error(root_ / "a.tar");
+  EXPECT_NE(e.find("damaged tar archive after 1 members"), std::string::npos) << e;
+}
+
+TEST_F(ArchiveTest, TarHardLinkToAMemberThatIsNoImageReadsItsData) {
+  write_tar(root_ / "a.tar", {{"raw/blob.dat", content(3000, 1)}, {"cat/1.jpg", {}, 0, nullptr, "raw/blob.dat"}});
+  const auto members = index_archive((root_ / "a.tar").string(), jpg);
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].locator.kind, MemberKind::stored);
+  Bytes bytes;
+  std::string error;
+  EXPECT_EQ(read(root_ / "a.tar", members[0].locator, bytes, error), ImageStatus::ok) << error;
+  EXPECT_EQ(bytes, content(3000, 1));
+}
+
+TEST_F(ArchiveTest, ImpossibleMemberSizesAreRefusedBeforeAnyBufferOfThatSize) {
+  // A size past the archive's end, or more than deflate can make of the stored bytes: the
+  // read buffer was allocated (and zero-filled) at that size first.
+  write_tar(root_ / "a.tar", {{"a.jpg", content(3000, 1)}});
+  write_zip(root_ / "a.zip", {{"d.jpg", content(50000, 2)}});
+  auto t = index(root_ / "a.tar")["a.jpg"];
+  t.stored_size = t.size = 1ull << 62;
+  auto z = index(root_ / "a.zip")["d.jpg"];
+  z.size = z.stored_size * 2000;
+  Bytes bytes;
+  std::string error;
+  const DecodeOptions no_limit{.max_file_bytes = ~0ull};
+  EXPECT_EQ(read_member((root_ / "a.tar").string(), t, bytes, error, no_limit), ImageStatus::truncated);
+  EXPECT_NE(error.find("truncated archive member: the archive ends after"), std::string::npos) << error;
+  EXPECT_EQ(read_member((root_ / "a.zip").string(), z, bytes, error, no_limit), ImageStatus::corrupt);
+  EXPECT_NE(error.find("more than deflate can make"), std::string::npos) << error;
+  EXPECT_LT(bytes.capacity(), 1u << 20);
 }
 
 TEST_F(ArchiveTest, CompressedTarballsAreRefusedByNameAndByContent) {
