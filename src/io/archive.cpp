@@ -7,6 +7,8 @@
 #include <climits>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -19,6 +21,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "io/bytes.hpp"
 #include "io/read.hpp"
 
 namespace imgshard::io {
@@ -39,6 +42,20 @@ constexpr std::string_view kCompressedTarSuffixes[] = {".tar.gz", ".tgz",   ".ta
       "{}: a {}compressed tarball cannot be read in place (its members have no fixed offsets): decompress it first "
       "(e.g. gunzip -k, xz -dk, zstd -d) and pass the .tar",
       path, compression.empty() ? std::string() : std::string(compression) + "-"));
+}
+
+// Reads up to `size` bytes at `offset`; returns the count (short at the end of the file), or
+// -1 with errno.
+ssize_t pread_all(int fd, std::uint8_t* out, std::uint64_t size, std::uint64_t offset) {
+  std::uint64_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, out + done, std::min<std::uint64_t>(size - done, 1u << 30), off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += std::uint64_t(n);
+  }
+  return ssize_t(done);
 }
 
 // ---- zip: minizip walks the central directory ------------------------------------------
@@ -93,6 +110,10 @@ class ZipReader {
     f.zerror_file = [](voidpf self, voidpf) { return static_cast<ZipReader*>(self)->failed_ ? 1 : 0; };
     f.opaque = this;
     return f;
+  }
+  // `size` bytes at `offset`, outside minizip's walk (its position is left as it is).
+  bool read_at(std::uint64_t offset, std::uint8_t* out, std::size_t size) const {
+    return pread_all(fd_, out, size, offset) == ssize_t(size);
   }
 
  private:
@@ -149,6 +170,54 @@ class ZipReader {
   std::array<Window, 2> windows_;
 };
 
+// Debian's minizip 1.1 never takes the 64-bit values of a ZIP64 extra field (it compares
+// the placeholders with a 64-bit -1): sizes stay 0xFFFFFFFF, and a member whose local header
+// lies past 4 GiB fails to open, its offset read as 0xFFFFFFFF. The field holds, in this
+// order, the inflated size, the stored size and the header's offset, each only where the
+// directory entry has 0xFFFFFFFF.
+constexpr std::uint64_t kZip32Placeholder = 0xFFFFFFFFu;
+
+struct Zip64Fields {
+  std::optional<std::uint64_t> size, stored_size, header_offset;
+};
+
+Zip64Fields zip64_fields(std::span<const std::uint8_t> extra, const unz_file_info64& info) {
+  Zip64Fields out;
+  for (std::size_t at = 0; at + 4 <= extra.size();) {
+    const auto field = le16(&extra[at]), length = le16(&extra[at + 2]);
+    const std::size_t end = std::min(extra.size(), at + 4 + std::size_t(length));
+    if (field == 0x0001) {
+      std::size_t v = at + 4;
+      const auto next = [&]() -> std::optional<std::uint64_t> {
+        if (v + 8 > end) return std::nullopt;
+        v += 8;
+        return le64(&extra[v - 8]);
+      };
+      if (info.uncompressed_size == kZip32Placeholder) out.size = next();
+      if (info.compressed_size == kZip32Placeholder) out.stored_size = next();
+      out.header_offset = next();
+      return out;
+    }
+    at = end;
+  }
+  return out;
+}
+
+// Where the data of the member at local header `offset` starts, when that header is one
+// (signature, same name, same method); nullopt when not.
+std::optional<std::uint64_t> zip_data_offset(const ZipReader& reader, std::uint64_t offset, std::string_view name,
+                                             unsigned method) {
+  std::array<std::uint8_t, 30> h{};
+  if (!reader.read_at(offset, h.data(), h.size()) || le32(&h[0]) != 0x04034b50 || le16(&h[8]) != method)
+    return std::nullopt;
+  const std::size_t name_length = le16(&h[26]), extra_length = le16(&h[28]);
+  std::string stored(name_length, '\0');
+  if (name_length != name.size() ||
+      !reader.read_at(offset + 30, reinterpret_cast<std::uint8_t*>(stored.data()), name_length) || stored != name)
+    return std::nullopt;
+  return offset + 30 + name_length + extra_length;
+}
+
 std::vector<ArchiveMember> index_zip(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
   ZipReader reader(path);
   zlib_filefunc64_def io = reader.functions();
@@ -165,13 +234,16 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
   std::vector<ArchiveMember> members;
   if (global.number_entry == 0) return members;
   std::vector<char> name(std::size_t(USHRT_MAX) + 1);
+  std::vector<std::uint8_t> extra(USHRT_MAX);
   std::uint64_t seen = 0;
   int r = unzGoToFirstFile(zip);
   for (; r == UNZ_OK; r = unzGoToNextFile(zip)) {
     ++seen;
     unz_file_info64 info{};
-    if (unzGetCurrentFileInfo64(zip, &info, name.data(), uLong(name.size()), nullptr, 0, nullptr, 0) != UNZ_OK)
+    if (unzGetCurrentFileInfo64(zip, &info, name.data(), uLong(name.size()), extra.data(), uLong(extra.size()),
+                                nullptr, 0) != UNZ_OK)
       break;
+    const auto zip64 = zip64_fields({extra.data(), std::min<std::size_t>(info.size_file_extra, extra.size())}, info);
     const std::string_view raw(name.data(), std::min<std::size_t>(info.size_filename, name.size() - 1));
     const bool unix_host = (info.version >> 8) == 3;
     const auto mode = mode_t(info.external_fa >> 16);
@@ -183,8 +255,8 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
     m.method = std::uint16_t(info.compression_method);
     m.has_crc = true;
     m.crc32 = std::uint32_t(info.crc);
-    m.stored_size = info.compressed_size;
-    m.size = info.uncompressed_size;
+    m.stored_size = zip64.stored_size.value_or(info.compressed_size);
+    m.size = zip64.size.value_or(info.uncompressed_size);
     if (unix_host && S_ISLNK(mode)) {
       m.kind = MemberKind::link;
     } else if (info.flag & 1) {
@@ -195,13 +267,15 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
       // Raw open: reads and checks the local header (signature, method, sizes, name length)
       // against the directory, inflates nothing; the stream position is the data's offset.
       int method = 0, level = 0;
-      if (unzOpenCurrentFile2(zip, &method, &level, 1) != UNZ_OK) {
-        m.kind = MemberKind::bad_header;
-      } else {
-        m.offset = unzGetCurrentFileZStreamPos64(zip);
-        m.kind = m.method == 0 ? MemberKind::stored : MemberKind::deflated;
+      std::optional<std::uint64_t> data;
+      if (unzOpenCurrentFile2(zip, &method, &level, 1) == UNZ_OK) {
+        data = unzGetCurrentFileZStreamPos64(zip);
         unzCloseCurrentFile(zip);
+      } else if (zip64.header_offset) {  // past 4 GiB: the header minizip could not find
+        data = zip_data_offset(reader, *zip64.header_offset, raw, m.method);
       }
+      m.kind = !data ? MemberKind::bad_header : m.method == 0 ? MemberKind::stored : MemberKind::deflated;
+      m.offset = data.value_or(0);
     }
     members.push_back({std::move(member), m});
   }
@@ -275,20 +349,6 @@ std::vector<ArchiveMember> index_tar(const std::string& path, const std::functio
 }
 
 // ---- reading ----------------------------------------------------------------------------
-
-// Reads up to `size` bytes at `offset`; returns the count (short at the end of the file), or
-// -1 with errno.
-ssize_t pread_all(int fd, std::uint8_t* out, std::uint64_t size, std::uint64_t offset) {
-  std::uint64_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::pread(fd, out + done, std::min<std::uint64_t>(size - done, 1u << 30), off_t(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += std::uint64_t(n);
-  }
-  return ssize_t(done);
-}
 
 // Deflate's densest code: a 258-byte match in one bit or so, so no stream inflates to more
 // than about 1032 times its size.

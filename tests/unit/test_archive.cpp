@@ -11,7 +11,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <minizip/zip.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "io/archive.hpp"
@@ -205,6 +207,73 @@ TEST_F(ArchiveTest, ZipMemberBeyondTheEndIsTruncated) {
   std::string error;
   EXPECT_EQ(read(root_ / "a.zip", m, bytes, error), ImageStatus::truncated);
   EXPECT_NE(error.find("truncated archive member"), std::string::npos) << error;
+}
+
+// Little-endian fields appended to a zip record.
+struct Record {
+  Bytes b;
+  Record& u16(std::uint64_t v) { return put(v, 2); }
+  Record& u32(std::uint64_t v) { return put(v, 4); }
+  Record& u64(std::uint64_t v) { return put(v, 8); }
+  Record& text(const std::string& s) {
+    b.insert(b.end(), s.begin(), s.end());
+    return *this;
+  }
+  Record& put(std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) b.push_back(std::uint8_t(v >> (8 * i)));
+    return *this;
+  }
+};
+
+// A zip of two stored members, the second with its local header past 4 GiB (a sparse file:
+// a few KiB on disk), as Info-ZIP or Python write one: that member's directory entry holds
+// 0xFFFFFFFF and a ZIP64 extra field with the offset, and ZIP64 end records follow.
+void write_zip_past_4gib(const fs::path& path, const Bytes& a, const Bytes& b) {
+  const std::uint64_t b_at = (1ull << 32) + 100;
+  const auto local = [](const std::string& name, const Bytes& data) {
+    Record r;
+    r.u32(0x04034b50).u16(20).u16(0).u16(0).u16(0).u16(0x21);
+    r.u32(crc32(0, data.data(), uInt(data.size()))).u32(data.size()).u32(data.size()).u16(name.size()).u16(0).text(name);
+    r.b.insert(r.b.end(), data.begin(), data.end());
+    return r.b;
+  };
+  const auto central = [](Record& r, const std::string& name, const Bytes& data, std::uint64_t at) {
+    const bool far = at >= 0xFFFFFFFFu;
+    r.u32(0x02014b50).u16(45).u16(45).u16(0).u16(0).u16(0).u16(0x21);
+    r.u32(crc32(0, data.data(), uInt(data.size()))).u32(data.size()).u32(data.size());
+    r.u16(name.size()).u16(far ? 12 : 0).u16(0).u16(0).u16(0).u32(0).u32(far ? 0xFFFFFFFFu : at).text(name);
+    if (far) r.u16(1).u16(8).u64(at);
+  };
+  const Bytes first = local("a.jpg", a), second = local("b.jpg", b);
+  Record dir;
+  central(dir, "a.jpg", a, 0);
+  central(dir, "b.jpg", b, b_at);
+  const std::uint64_t dir_at = b_at + second.size(), end64_at = dir_at + dir.b.size();
+  Record end;
+  end.u32(0x06064b50).u64(44).u16(45).u16(45).u32(0).u32(0).u64(2).u64(2).u64(dir.b.size()).u64(dir_at);
+  end.u32(0x07064b50).u32(0).u64(end64_at).u32(1);
+  end.u32(0x06054b50).u16(0).u16(0).u16(2).u16(2).u32(dir.b.size()).u32(0xFFFFFFFFu).u16(0);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  for (const auto& [bytes, at] : {std::pair{&first, 0ull}, {&second, b_at}, {&dir.b, dir_at}, {&end.b, end64_at}})
+    ASSERT_EQ(::pwrite(fd, bytes->data(), bytes->size(), off_t(at)), ssize_t(bytes->size()));
+  ::close(fd);
+}
+
+TEST_F(ArchiveTest, ZipMemberPastFourGibIsRead) {
+  // Debian's minizip keeps the 0xFFFFFFFF placeholder as the local header's offset: the
+  // member was status 4, "its local header is damaged".
+  write_zip_past_4gib(root_ / "big.zip", content(3000, 1), content(2000, 2));
+  auto m = index(root_ / "big.zip");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m["b.jpg"].kind, MemberKind::stored);
+  EXPECT_EQ(m["b.jpg"].offset, (1ull << 32) + 100 + 30 + 5);
+  for (const auto& [name, data] : {std::pair{"a.jpg", content(3000, 1)}, {"b.jpg", content(2000, 2)}}) {
+    Bytes bytes;
+    std::string error;
+    EXPECT_EQ(read(root_ / "big.zip", m[name], bytes, error), ImageStatus::ok) << name << ": " << error;
+    EXPECT_EQ(bytes, data) << name;
+  }
 }
 
 TEST_F(ArchiveTest, ZipBadLocalHeaderUnsupportedMethodAndEncryptionAreFlaggedWhenIndexed) {
