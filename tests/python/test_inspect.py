@@ -84,7 +84,7 @@ class Inspect(unittest.TestCase):
         r = inspect(self.out.other)  # the real command once; the other cases in this process
         self.assertEqual((r.returncode, r.stdout), (1, ""))
         self.assertEqual(r.stderr, f"imgshard inspect: {self.out.other} is an HDF5 file but not an imgshard output "
-                                   f"(no /images dataset or no imgshard_version attribute)\n")
+                                   f"(no /images, /status or /labels dataset, or no imgshard_version attribute)\n")
         cases = ((self.out.notes, "not an HDF5 file"), (os.path.join(self.out.dir, "missing.h5"), "no such file"),
                  (self.out.dir, "directory"))
         for path, words in cases:

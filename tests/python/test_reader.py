@@ -180,6 +180,56 @@ class Reader(unittest.TestCase):
                 self.assertIn(path, str(e.exception))
                 self.assertNotIn("\n", str(e.exception))
 
+    def test_file_replaced_under_a_view_is_refused_not_mixed(self):
+        # `imgshard --force` replaces the file under its name; a view (or a DataLoader worker)
+        # that opened it again read the new file's pixels with the old one's labels and length.
+        path = os.path.join(self.dir, "replaced.h5")
+        shutil.copy(self.files["rgb"], path)
+        f = imgshard.open(path)
+        self.assertEqual(len(f.labels), len(f))
+        f.close()
+        shutil.copy(self.files["gray"], path + ".new")
+        os.replace(path + ".new", path)
+        with self.assertRaisesRegex(imgshard.FileError, "was replaced after this view opened it"):
+            f[0]
+        self.assertEqual(imgshard.open(path).image_shape[-1], 1, "a new view reads the new file")
+
+    def test_indexes_that_are_no_row_are_refused_clearly(self):
+        f = imgshard.open(self.files["rgb"])
+        n = len(f)
+        image, label = f[np.array(5)]  # a 0-d array or tensor is one index, as in NumPy
+        np.testing.assert_array_equal(image, f[5][0])
+        self.assertIs(type(label), int)
+        for key, error, words in ((n, IndexError, f"image index {n} out of range"),
+                                  (-n - 1, IndexError, f"image index {-n - 1} out of range"),
+                                  (2.7, TypeError, "integer"),
+                                  ([[1, 2], [3, 4]], TypeError, "one list of integers"),
+                                  (np.ones(n - 1, bool), IndexError, "boolean index")):
+            with self.subTest(key=key):
+                with self.assertRaisesRegex(error, words):
+                    f[key]
+        for row in (-1, n):  # h5py's OverflowError and "Could not get a validated dataspace"
+            with self.assertRaisesRegex(IndexError, "out of range"):
+                f.read_row(row)
+
+    def test_damaged_or_partial_files_raise_file_error_naming_the_file(self):
+        odd = os.path.join(self.dir, "odd.h5")
+        with h5py.File(odd, "w") as g:  # the two marks of an imgshard file, and nothing else
+            g.attrs["imgshard_version"] = "0"
+            g.create_dataset("images", (2, 4, 4, 3), np.uint8)
+        with self.assertRaisesRegex(imgshard.NotImgshardFileError, "not an imgshard output"):
+            imgshard.open(odd, allow_incomplete=True)
+        damaged = os.path.join(self.dir, "damaged.h5")
+        shutil.copy(self.files["rgb"], damaged)
+        with h5py.File(damaged, "r+") as g:  # /errors no longer strings
+            del g["errors"]
+            g["errors"] = np.zeros(len(g["status"]), np.int32)
+        f = imgshard.open(damaged)
+        with self.assertRaises(imgshard.FileError) as e:
+            f.errors
+        self.assertIn(damaged, str(e.exception))
+        self.assertIn("damaged", str(e.exception))
+
     def test_view_made_and_used_before_a_fork_reads_right_in_the_children(self):
         f = imgshard.open(self.files["rgb"])
         ref = h5_rows(f.path)["images"]

@@ -3,6 +3,8 @@ skipped, and correct samples from DataLoader(num_workers=2, shuffle=True) after 
 process has read items itself (the h5py-across-fork trap)."""
 import os
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 import unittest
 
 import h5py
@@ -76,6 +78,37 @@ class Items(unittest.TestCase):
         self.assertIsNone(copy.file.opened_by)
         self.assertTrue(torch.equal(copy[5][0], plain[5][0]))
 
+    def test_threads_each_get_their_own_items(self):
+        # One read buffer per process was shared by threads: a thread read into it while
+        # another was copying its image out (319 of 2000 items wrong).
+        images, labels, status, layout = stored(self.out.rgb)
+        ds = ImageDataset(self.out.rgb)
+        order = np.random.default_rng(7).integers(0, len(ds), 1200).tolist()
+        start = threading.Barrier(8)
+
+        def item(i):
+            if i < 8:
+                start.wait()  # all eight threads running before the reads
+            return ds[order[i]][0]
+
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(item, range(len(order))))
+        wrong = [i for i, image in enumerate(got)
+                 if not np.array_equal(image.numpy(), as_chw(images[ds.rows[order[i]]], layout))]
+        self.assertEqual(wrong, [])
+
+    def test_empty_batch_idle_dataset_and_misplaced_options(self):
+        ds = ImageDataset(self.out.rgb)
+        self.assertEqual(ds.__getitems__([]), [])
+        # The constructor reads labels and status, then lets the file go: an idle dataset must
+        # not keep an --resume or another writer out.
+        self.assertIsNone(ds.file.opened_by)
+        with self.assertRaisesRegex(IndexError, "item -99 out of range"):
+            ds[-99]
+        import imgshard
+        with self.assertRaisesRegex(ValueError, "imgshard.open's"):
+            ImageDataset(imgshard.open(self.out.rgb), rdcc_nbytes=123)
+
 
 class Loader(unittest.TestCase):
     """Every sample of a shuffled epoch through two forked workers is one row of the file,
@@ -124,6 +157,9 @@ class Loader(unittest.TestCase):
         self.assertEqual(len(batches), len(sampler))
         self.assertEqual(sorted(i for b in batches for i in b), list(range(103)))
         self.assertTrue(all(len(b) == 16 for b in batches[:-1]))
+        # The short block (100-102) stays last: every other batch is four whole blocks.
+        self.assertEqual(batches[-1][-3:], [100, 101, 102])
+        self.assertTrue(all(b[k] % 4 == 0 and b[k + 3] == b[k] + 3 for b in batches[:-1] for k in range(0, 16, 4)))
         # Each batch is made of runs of consecutive items (one read each), from several places.
         runs = [len(np.flatnonzero(np.diff(sorted(b)) != 1)) + 1 for b in batches]
         self.assertLessEqual(max(runs), 16 // 4 + 1)

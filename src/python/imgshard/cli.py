@@ -149,7 +149,8 @@ def render(s):
         out.append(f"labels ({len([c for c in labels if c['index'] >= 0])} classes, images that are ok):")
         top = sorted(labels, key=lambda c: -c["count"])[:MAX_CLASSES]
         top.sort(key=lambda c: c["index"])
-        items = [f"{c['name'] if c['name'] is not None else c['index']} {c['count']}" for c in top]
+        items = [f"{c['name'] if c['name'] is not None else '(no label)' if c['index'] == -1 else c['index']} "
+                 f"{c['count']}" for c in top]
         line = "  "
         for item in items:
             if len(line) + len(item) > 88:
@@ -191,7 +192,8 @@ def main(argv=None):
     try:
         summary = summarize(ImageFile(args.file, allow_incomplete=True))
     except (OSError, FileError) as e:
-        print(f"imgshard inspect: {e}", file=sys.stderr)
+        print(f"imgshard inspect: {e}" if args.file in str(e) else f"imgshard inspect: {args.file}: {e}",
+              file=sys.stderr)
         return 1
     except Exception as e:  # an imgshard file damaged in a way the reader did not foresee
         print(f"imgshard inspect: {args.file}: cannot read it as an imgshard output ({type(e).__name__}: {e})",

@@ -158,9 +158,17 @@ def path_bytes(path):
                             os.fsencode(path))
 
 
+def _identity(path):
+    """Which file path names: a run with --force replaces the file under the same name."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
 def stretches(rows):
     """(start, stop) of each stretch of consecutive increasing values in rows:
-    [3, 4, 5, 9, 2, 3] -> (0, 3), (3, 4), (4, 6)."""
+    [3, 4, 5, 9, 2, 3] -> (0, 3), (3, 4), (4, 6); none for no rows."""
+    if len(rows) == 0:
+        return []
     breaks = (np.flatnonzero(np.diff(rows) != 1) + 1).tolist()
     return list(zip([0, *breaks], [*breaks, len(rows)]))
 
@@ -169,9 +177,13 @@ class _ProcessHandle:
     """What one process holds of a file: the h5py File, /images, and the dataspaces that
     every read reuses (h5py's own indexing builds them anew for each read)."""
 
-    def __init__(self, path, h5py_options):
+    def __init__(self, path, h5py_options, identity):
         self.pid = os.getpid()
         self.file = h5py.File(path, "r", **h5py_options)
+        if _identity(path) != identity:
+            self.file.close()
+            raise FileError(f"{path} was replaced after this view opened it (an `imgshard --force` run, or a "
+                            f"copy): its rows and metadata would not match; open it again")
         self.images = self.file["images"]
         self.row_shape = tuple(self.images.shape[1:])
         self.origin = (0,) * len(self.row_shape)
@@ -229,6 +241,7 @@ class ImageFile:
             raise NotImgshardFileError(f"{self.path} is not an HDF5 file (so not an imgshard output)")
         try:
             f = h5py.File(self.path, "r", **self._h5py_options)
+            self._identity = _identity(self.path)
         except OSError as e:
             writer = _running_writer(self.path)
             if writer:
@@ -246,9 +259,11 @@ class ImageFile:
     def _read_header(self, f, allow_incomplete):
         """The attributes and /images' shape, from the open file f (closed here)."""
         with f:
-            if "imgshard_version" not in f.attrs or not isinstance(f.get("images"), h5py.Dataset):
+            if "imgshard_version" not in f.attrs or not all(isinstance(f.get(name), h5py.Dataset)
+                                                            for name in ("images", "status", "labels")):
                 raise NotImgshardFileError(f"{self.path} is an HDF5 file but not an imgshard output "
-                                           f"(no /images dataset or no imgshard_version attribute)")
+                                           f"(no /images, /status or /labels dataset, or no imgshard_version "
+                                           f"attribute)")
             self.attrs = {k: _to_python(v) for k, v in f.attrs.items()}
             images = f["images"]
             self._len = int(images.shape[0])
@@ -271,7 +286,7 @@ class ImageFile:
         if local is None or local.pid != os.getpid():
             if local is not None:
                 local.drop_inherited()
-            local = self._local = _ProcessHandle(self.path, self._h5py_options)
+            local = self._local = _ProcessHandle(self.path, self._h5py_options, self._identity)
         return local
 
     @property
@@ -316,15 +331,17 @@ class ImageFile:
     def __len__(self):
         return self._len
 
-    def _row(self, i):
-        i = int(i)
-        if i < 0:
-            i += self._len
+    def _row(self, index):
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f"image index must be an integer, got {index!r}")
+        i = int(index) + (self._len if index < 0 else 0)
         if not 0 <= i < self._len:
-            raise IndexError(f"image index {i} out of range for {self._len} images")
+            raise IndexError(f"image index {index} out of range for {self._len} images")
         return i
 
     def __getitem__(self, key):
+        if getattr(key, "ndim", None) == 0:  # a 0-d NumPy array or tensor: one index, as NumPy has it
+            key = key.item()
         if isinstance(key, (int, np.integer)):
             i = self._row(key)
             return self.read_row(i), int(self.labels[i])
@@ -333,16 +350,23 @@ class ImageFile:
         else:
             rows = np.asarray(key)
             if rows.dtype == bool:
+                if rows.shape != (self._len,):
+                    raise IndexError(f"boolean index of shape {rows.shape} for {self._len} images")
                 rows = np.flatnonzero(rows)
-            rows = np.array([self._row(i) for i in rows.ravel()], dtype=np.int64)
+            elif rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
+                raise TypeError(f"image indices must be one list of integers, got {key!r}")
+            rows = np.array([self._row(i) for i in rows.tolist()], dtype=np.int64)
         return self.read_rows(rows), self.labels[rows]
 
     def read_row(self, row, out=None):
         """The image of one row (0 <= row < len), into `out` (C-contiguous, image_shape, the
         file's dtype) when given: a buffer reused from row to row saves an allocation."""
+        if not isinstance(row, (int, np.integer)) or not 0 <= row < self._len:
+            raise IndexError(f"row {row} out of range for {self._len} images")
+        row = int(row)
         if out is None:
             out = np.empty(self.image_shape, self.dtype)
-        self._process().read(int(row), 1, out)
+        self._process().read(row, 1, out)
         return out
 
     def read_range(self, start, count, out=None):
@@ -376,7 +400,13 @@ class ImageFile:
 
     def _cached(self, name, read):
         if name not in self._cache:
-            self._cache[name] = read(self.h5)
+            try:
+                self._cache[name] = read(self.h5)
+            except FileError:
+                raise
+            except Exception as e:  # h5py's OSError, KeyError and the like on a damaged file
+                raise FileError(f"{self.path}: HDF5 cannot read its {name} ({type(e).__name__}: {e}); "
+                                f"the file is damaged") from None
         return self._cache[name]
 
     def _optional(self, name, read):

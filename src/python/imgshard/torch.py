@@ -13,6 +13,7 @@ read items before the DataLoader forks its workers, and `persistent_workers` or 
 """
 
 import os
+import threading
 
 import numpy as np
 import torch
@@ -44,8 +45,14 @@ class ImageDataset(Dataset):
 
     def __init__(self, path, transform=None, skip_failed=True, target_transform=None, allow_incomplete=False,
                  **h5py_options):
-        self.file = path if isinstance(path, ImageFile) else ImageFile(path, allow_incomplete=allow_incomplete,
-                                                                         **h5py_options)
+        if isinstance(path, ImageFile):
+            if allow_incomplete or h5py_options:
+                raise ValueError("allow_incomplete and h5py options are imgshard.open's: give them there, or "
+                                 "give ImageDataset the path")
+            self.file = path
+        else:
+            self.file = ImageFile(path, allow_incomplete=allow_incomplete, **h5py_options)
+        was_open = self.file.opened_by == os.getpid()
         self.transform = transform
         self.target_transform = target_transform
         status = self.file.status
@@ -53,9 +60,11 @@ class ImageDataset(Dataset):
         self._labels = self.file.labels[self.rows]
         self._chw = self.file.layout == "chw"
         self._dtype = torch.from_numpy(np.empty(0, self.file.dtype)).dtype
-        self._buffer = None  # (pid, ndarray): see _scratch
+        self._local = threading.local()  # .buffer: (pid, ndarray), see _scratch
         self.classes = list(self.file.label_names)
         self.class_to_idx = {name: k for k, name in enumerate(self.classes)}
+        if not was_open:
+            self.file.close()  # opened again on the first item: an idle dataset holds no handle
 
     @property
     def targets(self):
@@ -72,12 +81,14 @@ class ImageDataset(Dataset):
         return tensor if self.transform is None else self.transform(tensor)
 
     def _scratch(self, count):
-        """A buffer of count NHWC rows, kept per process and reused: reading into fresh
-        memory costs a page fault per 4 kB, as much as the read itself."""
+        """A buffer of count NHWC rows, kept per process and thread and reused: reading into
+        fresh memory costs a page fault per 4 kB, as much as the read itself. (One per thread:
+        a thread reading into another's buffer would change the images it is copying out.)"""
         pid = os.getpid()
-        if self._buffer is None or self._buffer[0] != pid or len(self._buffer[1]) < count:
-            self._buffer = (pid, np.empty((max(count, 1), *self.file.image_shape), self.file.dtype))
-        return self._buffer[1][:count]
+        buffer = getattr(self._local, "buffer", None)
+        if buffer is None or buffer[0] != pid or len(buffer[1]) < count:
+            buffer = self._local.buffer = (pid, np.empty((max(count, 1), *self.file.image_shape), self.file.dtype))
+        return buffer[1][:count]
 
     def _read(self, rows):
         """Items' image tensors [C, H, W] of rows (consecutive increasing ones read at once):
@@ -99,11 +110,11 @@ class ImageDataset(Dataset):
         return tensors
 
     def __getitem__(self, index):
-        index = int(index)
+        given, index = index, int(index)
         if index < 0:
             index += len(self.rows)
         if not 0 <= index < len(self.rows):
-            raise IndexError(f"item {index} out of range for {len(self.rows)} items")
+            raise IndexError(f"item {given} out of range for {len(self.rows)} items")
         return self._image(self._read(self.rows[index:index + 1])[0]), self._label(index)
 
     def __getitems__(self, indices):
@@ -116,8 +127,12 @@ class ImageDataset(Dataset):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_buffer"] = None
+        del state["_local"]
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
 
 
 class BlockShuffleBatchSampler(Sampler):
@@ -126,8 +141,11 @@ class BlockShuffleBatchSampler(Sampler):
 
     Each block is one HDF5 read. A trade: a batch holds neighbours, and neighbouring rows
     come from one folder (one class), so keep blocks small next to the batch (the default
-    8 of 64 mixes eight places per batch). Every item appears once per epoch; a new order
-    each epoch unless a seeded `generator` is given.
+    8 of 64 mixes eight places per batch). Every item appears once per epoch, in a new order
+    each epoch; a seeded `generator` makes the sequence of orders the same from run to run.
+    A short last block stays last, so that batches of a multiple of block_size are whole
+    blocks (one read each); with drop_last it is shuffled in like the others, so that no
+    item is left out of every epoch.
     """
 
     def __init__(self, dataset_size, batch_size, block_size=8, shuffle=True, drop_last=False, generator=None):
@@ -154,7 +172,8 @@ class BlockShuffleBatchSampler(Sampler):
             generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
         starts = torch.arange(0, self.size, self.block_size)
         if self.shuffle:
-            starts = starts[torch.randperm(len(starts), generator=generator)]
+            whole = len(starts) if self.drop_last else self.size // self.block_size  # the rest stays last
+            starts = torch.cat([starts[:whole][torch.randperm(whole, generator=generator)], starts[whole:]])
         order = torch.cat([torch.arange(s, min(s + self.block_size, self.size)) for s in starts.tolist()]) \
             if self.size else torch.empty(0, dtype=torch.int64)
         for b in range(len(self)):
