@@ -235,7 +235,7 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
   if (global.number_entry == 0) return members;
   std::vector<char> name(std::size_t(USHRT_MAX) + 1);
   std::vector<std::uint8_t> extra(USHRT_MAX);
-  std::uint64_t seen = 0;
+  std::uint64_t seen = 0, entry_size = 0;
   int r = unzGoToFirstFile(zip);
   for (; r == UNZ_OK; r = unzGoToNextFile(zip)) {
     ++seen;
@@ -244,6 +244,7 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
                                 nullptr, 0) != UNZ_OK)
       break;
     const auto zip64 = zip64_fields({extra.data(), std::min<std::size_t>(info.size_file_extra, extra.size())}, info);
+    entry_size = 46 + info.size_filename + info.size_file_extra + info.size_file_comment;
     const std::string_view raw(name.data(), std::min<std::size_t>(info.size_filename, name.size() - 1));
     const bool unix_host = (info.version >> 8) == 3;
     const auto mode = mode_t(info.external_fa >> 16);
@@ -282,6 +283,14 @@ std::vector<ArchiveMember> index_zip(const std::string& path, const std::functio
   if (r != UNZ_END_OF_LIST_OF_FILE || seen != global.number_entry)
     throw ArchiveError(fmt::format("{}: damaged zip central directory (entry {} of {} unreadable)", path, seen,
                                    global.number_entry));
+  // The end record counts entries in 16 bits: a writer without ZIP64 wraps the count past
+  // 65535 and the walk ends early. More directory right after the last entry shows it.
+  std::array<std::uint8_t, 4> next{};
+  if (reader.read_at(unzGetOffset64(zip) + entry_size, next.data(), next.size()) && le32(next.data()) == 0x02014b50)
+    throw ArchiveError(fmt::format("{}: its end record counts {} entries but its central directory holds more (over "
+                                   "65535 members, written without ZIP64): re-pack it with a ZIP64 writer (zip 3, "
+                                   "Python's zipfile)",
+                                   path, global.number_entry));
   return members;
 }
 

@@ -12,6 +12,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <minizip/zip.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -276,6 +277,30 @@ TEST_F(ArchiveTest, ZipMemberPastFourGibIsRead) {
   }
 }
 
+TEST_F(ArchiveTest, ZipWhoseEndRecordCountWrappedPast65535IsAnError) {
+  // 65537 empty members and an end record that says 1 (65537 mod 65536), as writers without
+  // ZIP64 leave it: minizip stopped after one member, and the rest vanished without a word.
+  constexpr std::uint32_t kCount = 65537;
+  Record files, dir;
+  for (std::uint32_t i = 0; i < kCount; ++i) {
+    const std::string name = fmt::format("{:05}.jpg", i);
+    const std::uint64_t at = files.b.size();
+    files.u32(0x04034b50).u16(20).u16(0).u16(0).u16(0).u16(0x21).u32(0).u32(0).u32(0).u16(name.size()).u16(0);
+    files.text(name);
+    dir.u32(0x02014b50).u16(20).u16(20).u16(0).u16(0).u16(0).u16(0x21).u32(0).u32(0).u32(0).u16(name.size());
+    dir.u16(0).u16(0).u16(0).u16(0).u32(0).u32(at).text(name);
+  }
+  Record end;
+  end.u32(0x06054b50).u16(0).u16(0).u16(kCount & 0xFFFF).u16(kCount & 0xFFFF).u32(dir.b.size()).u32(files.b.size());
+  end.u16(0);
+  Bytes zip = files.b;
+  zip.insert(zip.end(), dir.b.begin(), dir.b.end());
+  zip.insert(zip.end(), end.b.begin(), end.b.end());
+  spill(root_ / "wrapped.zip", zip);
+  const auto e = index_error(root_ / "wrapped.zip");
+  EXPECT_NE(e.find("end record counts 1 entries but its central directory holds more"), std::string::npos) << e;
+}
+
 TEST_F(ArchiveTest, ZipBadLocalHeaderUnsupportedMethodAndEncryptionAreFlaggedWhenIndexed) {
   write_zip(root_ / "a.zip", {{"bad.jpg", content(1000, 1)},
                               {"bz.jpg", content(1000, 2)},
@@ -312,7 +337,7 @@ TEST_F(ArchiveTest, ZipDamagedCentralDirectoryOrNoZipIsAnError) {
       << index_error(root_ / "a.zip");
   write_zip(root_ / "b.zip", {{"a.jpg", content(1000, 1)}});
   zip = slurp(root_ / "b.zip");
-  zip.resize(zip.size() - 10);  // the end record cut
+  zip.erase(zip.end() - 10, zip.end());  // the end record cut
   spill(root_ / "cut.zip", zip);
   EXPECT_NE(index_error(root_ / "cut.zip").find("damaged"), std::string::npos)
       << index_error(root_ / "cut.zip");
