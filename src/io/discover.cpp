@@ -124,7 +124,7 @@ void add_manifest(const std::string& csv, const DiscoverOptions& options, Collec
     for (const auto& cell : cells) named.insert(normalize_member_name(cell));
     std::unordered_map<std::string, MemberLocator> members;
     for (auto& member : index_archive(options.csv_root, [&](std::string_view n) { return named.count(std::string(n)) > 0; }))
-      members.emplace(std::move(member.name), member.locator);
+      members.insert_or_assign(std::move(member.name), member.locator);  // a name twice: the last, as tar -x
     for (const auto& cell : cells) {
       const auto it = members.find(normalize_member_name(cell));
       MemberLocator locator{.kind = MemberKind::missing};

@@ -117,6 +117,18 @@ TEST_F(SourcesTest, CsvRootArchiveResolvesMembersAndMarksMissingOnes) {
   EXPECT_EQ(c.labels, (Labels{5, 1, 1}));
 }
 
+TEST_F(SourcesTest, CsvRootArchiveWithANameTwiceReadsTheLastAsExtractingWould) {
+  // `tar -r` (or zip's append) adds a newer copy under the same name: extraction keeps the
+  // last one, and so does a manifest's lookup (it kept the first).
+  const auto z = zip("dup.zip", {"p/1.jpg", "p/2.jpg", "p/1.jpg"});
+  const auto members = index_archive(z, [](std::string_view) { return true; });
+  ASSERT_EQ(members.size(), 3u);
+  const auto csv = file("train.csv", "path\np/1.jpg\n");
+  const auto c = discover({"@" + csv}, DiscoverOptions{.csv_root = z});
+  ASSERT_EQ(c.images.size(), 1u);
+  EXPECT_EQ(c.images[0].member.offset, members[2].locator.offset);
+}
+
 TEST_F(SourcesTest, BadManifestArchiveOrCsvRootIsADiscoveryError) {
   const auto bad = file("bad.csv", "file\nx.jpg\n");
   EXPECT_THROW(discover({"@" + bad}, DiscoverOptions{}), DiscoveryError);
