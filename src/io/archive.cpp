@@ -111,6 +111,7 @@ class ZipReader {
     f.opaque = this;
     return f;
   }
+  std::uint64_t size() const { return size_; }
   // `size` bytes at `offset`, outside minizip's walk (its position is left as it is).
   bool read_at(std::uint64_t offset, std::uint8_t* out, std::size_t size) const {
     return pread_all(fd_, out, size, offset) == ssize_t(size);
@@ -220,6 +221,11 @@ std::optional<std::uint64_t> zip_data_offset(const ZipReader& reader, std::uint6
 
 std::vector<ArchiveMember> index_zip(const std::string& path, const std::function<bool(std::string_view)>& wanted) {
   ZipReader reader(path);
+  // An empty zip is its end record alone, at offset 0, where minizip does not look for one.
+  std::array<std::uint8_t, 22> end{};
+  if (reader.size() >= end.size() && reader.read_at(0, end.data(), end.size()) && le32(&end[0]) == 0x06054b50 &&
+      le16(&end[10]) == 0 && end.size() + le16(&end[20]) == reader.size())
+    return {};
   zlib_filefunc64_def io = reader.functions();
   const unzFile zip = unzOpen2_64(path.c_str(), &io);
   if (!zip)

@@ -328,6 +328,14 @@ TEST_F(ArchiveTest, ZipBadLocalHeaderUnsupportedMethodAndEncryptionAreFlaggedWhe
   EXPECT_EQ(read(root_ / "a.zip", m["ok.jpg"], bytes, error), ImageStatus::ok) << error;
 }
 
+TEST_F(ArchiveTest, EmptyZipHasNoMembers) {
+  // What `zip` or Python's zipfile write for no members: minizip called it damaged.
+  write_zip(root_ / "empty.zip", {});
+  ASSERT_EQ(fs::file_size(root_ / "empty.zip"), 22u);
+  EXPECT_EQ(index_error(root_ / "empty.zip"), "");
+  EXPECT_TRUE(index(root_ / "empty.zip").empty());
+}
+
 TEST_F(ArchiveTest, ZipDamagedCentralDirectoryOrNoZipIsAnError) {
   write_zip(root_ / "a.zip", {{"a.jpg", content(1000, 1)}, {"b.jpg", content(1000, 2)}});
   Bytes zip = slurp(root_ / "a.zip");
