@@ -127,22 +127,32 @@ Manifest read_manifest(const std::string& csv_path, const ManifestColumns& colum
     ~Free() { csv_free(p); }
   } free_parser{&parser};
 
-  std::string line;
+  std::string text;
   std::uint64_t number = 0;
-  while (std::getline(in, line)) {
+  // One line at a time, so that every row knows the line it starts on. A CR alone (old Mac
+  // Excel's "CSV (Macintosh)") ends a line too; so, for the count, does one inside a quoted
+  // field of a file with LF ends (it stays in the field).
+  const auto feed = [&](std::string_view line) {
     ++number;
-    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM (Excel's "CSV UTF-8")
-    // The system cuts a path at its first NUL, and HDF5 a /meta name: a CSV with one is refused.
-    if (line.find('\0') != std::string::npos)
+    if (line.find('\0') != std::string_view::npos)  // the system would cut a path there, HDF5 a /meta name
       throw ManifestError(
           fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", csv_path, number));
-    const bool blank = line.empty() || line == "\r";
-    if (!in.eof()) line.push_back('\n');
-    reader.begin_line(number, blank);
+    const std::string_view bare = line.substr(0, line.size() - (line.ends_with('\n') ? 1 : 0));
+    reader.begin_line(number, bare.empty() || bare == "\r");
     if (csv_parse(&parser, line.data(), line.size(), Reader::on_field, Reader::on_row, &reader) != line.size())
       reader.fail(number, "a quote inside an unquoted field, or text after a closing quote (quote the whole field "
                           "and double the quotes inside it)");
     if (!reader.error().empty()) throw ManifestError(reader.error());
+  };
+  while (std::getline(in, text)) {
+    if (number == 0 && text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // UTF-8 BOM (Excel's "CSV UTF-8")
+    if (!in.eof()) text.push_back('\n');
+    std::size_t from = 0;
+    for (std::size_t cr; (cr = text.find('\r', from)) != std::string::npos && cr + 1 < text.size() &&
+                         text[cr + 1] != '\n';
+         from = cr + 1)
+      feed(std::string_view(text).substr(from, cr + 1 - from));
+    feed(std::string_view(text).substr(from));
   }
   if (in.bad()) throw ManifestError(fmt::format("cannot read CSV manifest {}: I/O error", csv_path));
   if (csv_fini(&parser, Reader::on_field, Reader::on_row, &reader) != 0)

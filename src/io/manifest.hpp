@@ -1,7 +1,7 @@
 #pragma once
 // CSV manifests (`@FILE.csv`): a header row, then one image a row, as Kaggle-style datasets
 // ship them (train.csv beside the images). Parsed with libcsv: quoted fields with commas,
-// quotes and newlines, a UTF-8 BOM and CRLF line ends are read as spreadsheets write them.
+// quotes and newlines, a UTF-8 BOM, CRLF and CR line ends are read as spreadsheets write them.
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>

@@ -114,6 +114,14 @@ TEST_F(ManifestTest, NulBytesAreErrorsWithTheirLine) {
   EXPECT_NE(error_of("path,title\n\"a.jpg\",\"two\nli\0nes\"\n"s).find("line 3: a NUL byte"), std::string::npos);
 }
 
+TEST_F(ManifestTest, CarriageReturnAloneEndsALine) {
+  // Old Mac Excel's "CSV (Macintosh)": libcsv read the rows, but every error said line 1.
+  const auto m = read("path,label\ra.jpg,1\r\rb.jpg,2\r");
+  EXPECT_EQ(m.columns[0], (Strings{"a.jpg", "b.jpg"}));
+  EXPECT_EQ(m.lines, (std::vector<std::uint64_t>{2, 4}));
+  EXPECT_NE(error_of("path,label\ra.jpg,1\rb.jpg\r").find("line 3: 1 field,"), std::string::npos);
+}
+
 TEST_F(ManifestTest, MissingFileIsAnError) {
   EXPECT_THROW(read_manifest("/nonexistent/imgshard/train.csv", {}), ManifestError);
 }
