@@ -518,7 +518,7 @@ ImageStatus read_member(const std::string& archive, const MemberLocator& member,
   // Sizes are the archive's word: one past its end (a cut tarball, or a lie) is found before
   // a buffer of that size is allocated.
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && member.offset + member.stored_size > std::uint64_t(st.st_size))
+  if (::fstat(fd, &st) == 0 && add_sat(member.offset, member.stored_size) > std::uint64_t(st.st_size))
     return cut_short(std::uint64_t(st.st_size) - std::min<std::uint64_t>(member.offset, std::uint64_t(st.st_size)));
   if (member.kind == MemberKind::deflated && member.size / kDeflateMaxRatio > member.stored_size) {
     error = fmt::format("corrupt zip member: its directory entry says {} bytes inflate to {}, more than deflate can make",
