@@ -5,12 +5,14 @@
 namespace imgshard::store {
 namespace {
 
-// Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one:
-// no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629).
-std::size_t utf8_sequence(std::string_view s) {
+// Length of the sequence at the start of `s` (1-4) that is kept as it is, or 0 when its
+// first byte is to be escaped: a sequence is kept when it is valid UTF-8 (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF) and not a NUL, which is valid but
+// ends HDF5's strings (a zip member's name may hold one).
+std::size_t kept_sequence(std::string_view s) {
   const auto b = [&](std::size_t i) { return std::uint8_t(s[i]); };
   const std::uint8_t c = b(0);
-  if (c == 0) return 0;  // valid, but HDF5's strings end there: a zip member's name may hold one
+  if (c == 0) return 0;
   if (c < 0x80) return 1;
   std::size_t n = 0;
   std::uint8_t lo = 0x80, hi = 0xbf;  // allowed range of the second byte
@@ -34,7 +36,7 @@ std::string utf8_text(std::string_view bytes, bool reversible) {
   std::string out;
   out.reserve(bytes.size());
   for (std::size_t at = 0; at < bytes.size();) {
-    const std::size_t n = utf8_sequence(bytes.substr(at));
+    const std::size_t n = kept_sequence(bytes.substr(at));
     if (n == 0) {
       static constexpr char kHex[] = "0123456789abcdef";
       const auto c = std::uint8_t(bytes[at++]);
