@@ -81,8 +81,7 @@ void add_list(const std::string& list_path, std::vector<SourceImage>& out) {
     if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     // The system cuts a path at its first NUL: a list with one would open other files.
     if (line.find('\0') != std::string::npos)
-      throw DiscoveryError(
-          fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", list_path, number));
+      throw DiscoveryError(nul_byte_message(list_path, number));
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     const fs::path p(line);

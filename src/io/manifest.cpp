@@ -111,6 +111,10 @@ bool is_manifest_input(const std::string& input) {
   return ext == ".csv";
 }
 
+std::string nul_byte_message(const std::string& file, std::uint64_t line) {
+  return fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", file, line);
+}
+
 Manifest read_manifest(const std::string& csv_path, const ManifestColumns& columns) {
   std::ifstream in(csv_path, std::ios::binary);
   if (!in) throw ManifestError(fmt::format("cannot read CSV manifest {}", csv_path));
@@ -135,8 +139,7 @@ Manifest read_manifest(const std::string& csv_path, const ManifestColumns& colum
   const auto feed = [&](std::string_view line) {
     ++number;
     if (line.find('\0') != std::string_view::npos)  // the system would cut a path there, HDF5 a /meta name
-      throw ManifestError(
-          fmt::format("{} line {}: a NUL byte (a binary file, or text saved as UTF-16?)", csv_path, number));
+      throw ManifestError(nul_byte_message(csv_path, number));
     const std::string_view bare = line.substr(0, line.size() - (line.ends_with('\n') ? 1 : 0));
     reader.begin_line(number, bare.empty() || bare == "\r");
     if (csv_parse(&parser, line.data(), line.size(), Reader::on_field, Reader::on_row, &reader) != line.size())

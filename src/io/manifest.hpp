@@ -44,4 +44,9 @@ Manifest read_manifest(const std::string& csv_path, const ManifestColumns& colum
 // Whether an INPUT names a CSV manifest ("@....csv", case-insensitive).
 bool is_manifest_input(const std::string& input);
 
+// The refusal of a line of a text input (a CSV manifest, an @list) that holds a NUL byte:
+// the system would cut a path there and open another file. Each reader throws it as its
+// own error.
+std::string nul_byte_message(const std::string& file, std::uint64_t line);
+
 }  // namespace imgshard::io
