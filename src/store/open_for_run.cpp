@@ -1,5 +1,10 @@
 #include "store/open_for_run.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -10,6 +15,16 @@ namespace imgshard::store {
 namespace {
 
 OpenedOutput refuse(std::string message) { return {OpenedOutput::refused, std::nullopt, {}, std::move(message)}; }
+
+// Whether another process holds HDF5's lock on `path`: every process with the file open
+// through HDF5 holds an flock on it (shared for reading), so an exclusive one is refused.
+bool held_by_another_process(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the probe's lock, when it got one
+  return held;
+}
 
 }  // namespace
 
@@ -53,6 +68,10 @@ OpenedOutput open_for_run(const std::string& path, IfExists if_exists, const std
     auto done = file.journaled();
     return {OpenedOutput::resumed, std::move(file), std::move(done), ""};
   } catch (const StoreError& e) {
+    if (held_by_another_process(path))
+      return refuse(fmt::format("--resume: {} is open in another process (a reader: h5py, a DataLoader, HDFView?), "
+                                "which keeps HDF5 from writing it; close that and resume again. It is left as it is",
+                                path));
     return refuse(fmt::format("--resume: {} cannot be opened for writing ({}); it is left as it is", path, e.what()));
   }
 }
