@@ -224,11 +224,14 @@ class Reader(unittest.TestCase):
         with h5py.File(damaged, "r+") as g:  # /errors no longer strings
             del g["errors"]
             g["errors"] = np.zeros(len(g["status"]), np.int32)
-        f = imgshard.open(damaged)
-        with self.assertRaises(imgshard.FileError) as e:
-            f.errors
-        self.assertIn(damaged, str(e.exception))
-        self.assertIn("damaged", str(e.exception))
+        # /errors whole, and only the failed rows' (a file with up to 256 failures)
+        for name, read in (("errors", lambda f: f.errors), ("failed", lambda f: f.failed)):
+            with self.subTest(read=name):
+                self.assertTrue(0 < len(BAD_FILES) <= 256)  # the path that reads the failed rows alone
+                with self.assertRaises(imgshard.FileError) as e:
+                    read(imgshard.open(damaged))
+                self.assertIn(damaged, str(e.exception))
+                self.assertIn("damaged", str(e.exception))
 
     def test_view_made_and_used_before_a_fork_reads_right_in_the_children(self):
         f = imgshard.open(self.files["rgb"])

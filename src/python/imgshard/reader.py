@@ -398,15 +398,18 @@ class ImageFile:
 
     # -- per-image metadata, read once and cached -------------------------------------------
 
+    def _read(self, name, read):
+        try:
+            return read(self.h5)
+        except FileError:
+            raise
+        except Exception as e:  # h5py's OSError, KeyError and the like on a damaged file
+            raise FileError(f"{self.path}: HDF5 cannot read its {name} ({type(e).__name__}: {e}); "
+                            f"the file is damaged") from None
+
     def _cached(self, name, read):
         if name not in self._cache:
-            try:
-                self._cache[name] = read(self.h5)
-            except FileError:
-                raise
-            except Exception as e:  # h5py's OSError, KeyError and the like on a damaged file
-                raise FileError(f"{self.path}: HDF5 cannot read its {name} ({type(e).__name__}: {e}); "
-                                f"the file is damaged") from None
+            self._cache[name] = self._read(name, read)
         return self._cache[name]
 
     def _optional(self, name, read):
@@ -487,12 +490,16 @@ class ImageFile:
             return []
         if len(rows) > 256 or "errors" in self._cache:
             errors, paths = self.errors, self.paths
+            strings = [(errors[int(i)], paths[int(i)]) for i in rows]
         else:
             # Only the failed rows' strings: a file of millions of images with a few failures
             # does not need every path in memory.
-            errors = self.h5["errors"].asstr(errors="surrogateescape")
-            paths = self.h5["paths"].asstr(errors="surrogateescape")
-        return [Failure(int(i), int(status[i]), errors[int(i)], paths[int(i)]) for i in rows]
+            def read(f):
+                errors = f["errors"].asstr(errors="surrogateescape")
+                paths = f["paths"].asstr(errors="surrogateescape")
+                return [(errors[int(i)], paths[int(i)]) for i in rows]
+            strings = self._read("errors and paths", read)
+        return [Failure(int(i), int(status[i]), *pair) for i, pair in zip(rows, strings)]
 
     # -- the file ----------------------------------------------------------------------------
 
