@@ -96,11 +96,16 @@ std::string label_of(const std::string& path) {
 }
 
 // --labels dirname for an archive member: its parent folder inside the archive, or, at the
-// top, the archive's name without extension (as for the files at the top of a folder).
+// top, the archive's name without extension (as for the files at the top of a folder). In
+// a zip name a backslash is a separator: zip names use '/', but some Windows tools wrote
+// backslashes, and unzip reads both. A name that climbs out ("../2.jpg") is at the top,
+// where tar and unzip extract it.
 std::string dirname_label(const SourceImage& image) {
   if (!image.member.in_archive()) return label_of(image.path);
-  const std::string parent = fs::path(normalize_member_name(image.relative)).parent_path().filename().string();
-  return parent.empty() ? fs::path(image.path).stem().string() : parent;
+  std::string name = normalize_member_name(image.relative);
+  if (archive_type(image.path) == ArchiveType::zip) std::replace(name.begin(), name.end(), '\\', '/');
+  const std::string parent = fs::path(name).lexically_normal().parent_path().filename().string();
+  return parent.empty() || parent == ".." ? fs::path(image.path).stem().string() : parent;
 }
 
 // An archive INPUT: its image members in the byte order of their names.

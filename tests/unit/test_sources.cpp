@@ -106,6 +106,14 @@ TEST_F(SourcesTest, ArchiveMembersSortedAndLabelledByTheirFolder) {
   }
 }
 
+TEST_F(SourcesTest, ArchiveLabelsReadWindowsSeparatorsAndPutNamesThatClimbOutAtTheTop) {
+  const auto z = zip("shop.zip", {"cat\\1.jpg", "../2.jpg", "dog/../3.jpg", "x/../../y/4.jpg"});
+  const auto c = discover({z}, LabelMode::dirname);
+  EXPECT_EQ(relatives(c), (Strings{"../2.jpg", "cat\\1.jpg", "dog/../3.jpg", "x/../../y/4.jpg"}));
+  EXPECT_EQ(c.label_names, (Strings{"cat", "shop", "y"}));  // never "..", nor the archive for "cat\\1.jpg"
+  EXPECT_EQ(c.labels, (Labels{1, 0, 1, 2}));
+}
+
 TEST_F(SourcesTest, CsvRootArchiveResolvesMembersAndMarksMissingOnes) {
   const auto z = zip("images.zip", {"p/1.jpg", "p/2.jpg", "q/3.jpg"});
   const auto csv = file("train.csv", "image,category\n./p/2.jpg,5\nq/3.jpg,1\nq/404.jpg,1\n");
