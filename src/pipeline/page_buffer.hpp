@@ -2,13 +2,13 @@
 // A byte vector for a unit's rows: page-aligned, so the rows can go to disk with O_DIRECT
 // (store/row_writer.hpp), and left uninitialised when it grows (every row is written before
 // it is read: no zero-fill touching every byte twice).
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <utility>
 #include <vector>
+
+#include <sys/mman.h>
 
 namespace imgshard::pipeline {
 
