@@ -185,7 +185,7 @@ int ArgValues::integer(const std::string& name) const {
 
 double ArgValues::number(const std::string& name) const {
   const auto word = chosen(name);
-  return word ? double(*word) : std::stod(text(name));
+  return word ? double(*word) : *parse_double(text(name));  // as validated: std::stod refuses subnormals
 }
 
 std::vector<double> ArgValues::numbers(const std::string& name) const {
@@ -194,7 +194,7 @@ std::vector<double> ArgValues::numbers(const std::string& name) const {
   std::size_t start = 0;
   while (true) {
     std::size_t slash = t.find('/', start);
-    result.push_back(std::stod(t.substr(start, slash == std::string::npos ? std::string::npos : slash - start)));
+    result.push_back(*parse_double(std::string_view(t).substr(start, slash == std::string::npos ? std::string::npos : slash - start)));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }

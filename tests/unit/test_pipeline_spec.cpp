@@ -86,3 +86,16 @@ TEST(PipelineSpec, RunGivesTheDeclaredShape) {
   EXPECT_EQ(out.channels(), 3);
   EXPECT_TRUE(out.isContinuous());
 }
+
+TEST(PipelineSpec, SubnormalNumbersAreNumbersLikeAnyOther) {
+  // 1e-310 passes the "> 0" checks; std::stod throws out_of_range on it, which ended every
+  // rank in std::terminate. Each spec builds and runs.
+  for (const char* step : {"gauss=sigma=1e-310", "gamma=1e-310", "brightness=alpha=4e-320",
+                           "normalize=mean=0/0/0:std=1e-310/1/1", "sharpen=sigma=1e-310"}) {
+    SCOPED_TRACE(step);
+    const Pipeline p = Pipeline::parse(std::string("resize=8:8,") + step);
+    cv::Mat in(8, 8, CV_8UC3, cv::Scalar(10, 20, 30)), out, scratch;
+    p.run(in, out, scratch);
+    EXPECT_EQ(out.rows, 8);
+  }
+}
