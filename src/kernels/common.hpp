@@ -2,6 +2,10 @@
 // What several kernels share: arguments declared alike, the shapes most of them give (the
 // input's own, or one grey channel), the grey image the edge and threshold kernels work on.
 // What a kernel takes is its declaration's Input, checked by the pipeline (check_input).
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +21,21 @@ inline constexpr int kMaxSide = 65535;  // the largest width, height or offset a
 // A size in pixels: resize's and crop's width and height, shorter's side.
 inline ArgSpec pixels_arg(std::string name, std::string doc) {
   return {.name = std::move(name), .type = ArgType::integer, .doc = std::move(doc), .min = 1, .max = kMaxSide};
+}
+
+// The most pixels an image a step makes on the way (resize's before its crop, shorter's) may
+// have when its source has fewer: Pillow's limit, the default --max-pixels.
+inline constexpr double kMaxStepPixels = 178956970;
+
+// `width` x `height` rounded half away from zero (as std::lround), or nullopt when that is no
+// image to make: a side past INT_MAX, or more pixels than both kMaxStepPixels and `source`.
+// A 1x8000 PNG resized to 224x224 with mode=crop would be 224x1792000 (1.2 GB) before its
+// crop; a 65535x1 one given shorter=32769 would be 2.1e9 wide.
+inline std::optional<cv::Size> step_size(double width, double height, cv::Size source) {
+  const double w = std::round(width), h = std::round(height);
+  if (!(w <= INT_MAX && h <= INT_MAX) || w * h > std::max(kMaxStepPixels, double(source.width) * source.height))
+    return std::nullopt;
+  return cv::Size(int(w), int(h));
 }
 
 // Filters, point operations, mirrors: the output has the input's shape.

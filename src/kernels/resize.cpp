@@ -1,6 +1,7 @@
 // resize=W:H[:mode=stretch|crop|pad][:interp=area|linear|cubic|nearest|lanczos][:fill=V]
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <opencv2/imgproc.hpp>
 
@@ -49,17 +50,29 @@ class Resize final : public Kernel {
   }
 
   // The size the whole source is scaled to before the crop or the padding.
-  cv::Size scaled_size(cv::Size src) const {
+  // The size the source is resampled to, before the crop or within the pad; nullopt where
+  // that is no image to make (step_size: only mode=crop of a long, thin source grows so).
+  std::optional<cv::Size> scaled_size(cv::Size src) const {
     if (mode_ == Mode::stretch) return size_;
     const double sx = double(size_.width) / src.width, sy = double(size_.height) / src.height;
     const double s = mode_ == Mode::crop ? std::max(sx, sy) : std::min(sx, sy);
-    cv::Size scaled(int(std::lround(src.width * s)), int(std::lround(src.height * s)));
-    if (mode_ == Mode::crop) return {std::max(scaled.width, size_.width), std::max(scaled.height, size_.height)};
-    return {std::clamp(scaled.width, 1, size_.width), std::clamp(scaled.height, 1, size_.height)};
+    const auto scaled = step_size(src.width * s, src.height * s, src);
+    if (!scaled) return std::nullopt;
+    if (mode_ == Mode::crop) return cv::Size(std::max(scaled->width, size_.width), std::max(scaled->height, size_.height));
+    return cv::Size(std::clamp(scaled->width, 1, size_.width), std::clamp(scaled->height, 1, size_.height));
+  }
+
+  cv::Size checked_scaled_size(cv::Size src) const {
+    if (const auto scaled = scaled_size(src)) return *scaled;
+    const double s = std::max(double(size_.width) / src.width, double(size_.height) / src.height);
+    throw KernelError(fmt::format("resize mode=crop: this {}x{} image would become {:.0f}x{:.0f} before the crop, "
+                                  "over {:.0f} pixels",
+                                  src.width, src.height, std::round(src.width * s), std::round(src.height * s),
+                                  std::max(kMaxStepPixels, double(src.width) * src.height)));
   }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {
-    const cv::Size scaled = scaled_size(in.size());
+    const cv::Size scaled = checked_scaled_size(in.size());
     switch (mode_) {
       case Mode::stretch:
         resample(in, out, size_, interp_);
@@ -84,11 +97,13 @@ class Resize final : public Kernel {
     }
   }
 
-  cv::Size min_source_size(cv::Size source) const override { return scaled_size(source); }
+  cv::Size min_source_size(cv::Size source) const override { return scaled_size(source).value_or(source); }
 
   // The same three modes, the resampler fed row by row.
   std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
-    const cv::Size scaled = scaled_size(source);
+    const auto scaled_or_none = scaled_size(source);
+    if (!scaled_or_none) return nullptr;  // decoded whole, so that apply() fails the image with the reason
+    const cv::Size scaled = *scaled_or_none;
     switch (mode_) {
       case Mode::stretch:
         return ResampleStream::into(out, source, type, size_, interp_);

@@ -26,11 +26,17 @@ class Shorter final : public Kernel {
   explicit Shorter(const ArgValues& a) : side_(a.integer("size")), interp_(a.choice<int>("interp")) {}
 
   // The shorter side becomes S, the longer one round(long * S / short) (halves away from 0),
-  // at least 1; a square stays square.
+  // at least 1; a square stays square. Throws KernelError where that is no image to make
+  // (step_size): a long, thin source given a large S.
   cv::Size target(cv::Size src) const {
-    const auto longer = [&](int l, int s) { return std::max(1, int(std::lround(double(l) * side_ / s))); };
-    if (src.width < src.height) return {side_, longer(src.height, src.width)};
-    return {longer(src.width, src.height), side_};
+    const bool tall = src.width < src.height;
+    const double longer = double(tall ? src.height : src.width) * side_ / (tall ? src.width : src.height);
+    const auto size = tall ? step_size(side_, longer, src) : step_size(longer, side_, src);
+    if (!size)
+      throw KernelError(fmt::format("shorter={}: this {}x{} image would become {:.0f}x{:.0f}, over {:.0f} pixels",
+                                    side_, src.width, src.height, tall ? side_ : longer, tall ? longer : side_,
+                                    std::max(kMaxStepPixels, double(src.width) * src.height)));
+    return {std::max(1, size->width), std::max(1, size->height)};
   }
 
   ImageShape output_shape(const ImageShape& in) const override {
@@ -48,7 +54,11 @@ class Shorter final : public Kernel {
   void apply(const cv::Mat& in, cv::Mat& out) const override { resample(in, out, target(in.size()), interp_); }
 
   std::unique_ptr<RowStream> stream(cv::Size source, int type, cv::Mat& out) const override {
-    return ResampleStream::into(out, source, type, target(source), interp_);
+    try {
+      return ResampleStream::into(out, source, type, target(source), interp_);
+    } catch (const KernelError&) {
+      return nullptr;  // decoded whole, so that apply() fails the image with the reason
+    }
   }
 
  private:

@@ -1,6 +1,8 @@
 // Every kernel equals its OpenCV expression, over a grid of sizes, channel counts and argument
 // values (the table in cases.cpp), on deterministic noise and on a real photo.
 #include <set>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/core/utility.hpp>
@@ -108,6 +110,33 @@ TEST(KernelBehaviour, ShorterKeepsTheAspectAndRoundsHalfUp) {
   EXPECT_EQ(out.size(), cv::Size(6, 3));
   BuiltStep("shorter=2").kernel().apply(noise_image({5, 4}, 3), out);  // 5 * 2 / 4 = 2.5 -> 3
   EXPECT_EQ(out.size(), cv::Size(3, 2));
+}
+
+TEST(KernelBehaviour, AnImageTooLongAndThinForTheStepFailsBeforeAnyPixelOfIt) {
+  // shorter=32769 on a 65535x1 image: 2.1e9 wide, past int (it wrapped, the axes swapped, and
+  // the image was "ok"); a 1x8000 one resized to 224x224 with mode=crop: 224x1792000 before
+  // the crop, 1.2 GB for a 24 KB PNG.
+  const cv::Mat wide = noise_image({65535, 1}, 3), thin = noise_image({1, 8000}, 3);
+  const std::vector<std::tuple<const char*, const cv::Mat*, const char*>> refused = {
+      {"shorter=32769", &wide, "shorter=32769: this 65535x1 image would become 2147516415x32769"},
+      {"resize=1:32769:mode=crop", &wide, "resize mode=crop: this 65535x1 image would become 2147516415x32769"},
+      {"resize=224:224:mode=crop", &thin, "resize mode=crop: this 1x8000 image would become 224x1792000"},
+      {"shorter=224", &thin, "shorter=224: this 1x8000 image would become 224x1792000"}};
+  for (const auto& [spec, in, words] : refused) {
+    SCOPED_TRACE(spec);
+    const BuiltStep step(spec);
+    cv::Mat out;
+    try {
+      step.kernel().apply(*in, out);
+      FAIL() << "made a " << out.cols << "x" << out.rows << " image";
+    } catch (const KernelError& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(step.kernel().stream(in->size(), CV_8UC3, out), nullptr);  // decoded whole, then refused
+  }
+  cv::Mat out;  // long and thin, but 8960x224 on the way is within the limit
+  BuiltStep("resize=224:224:mode=crop").kernel().apply(noise_image({400, 10}, 3), out);
+  EXPECT_EQ(out.size(), cv::Size(224, 224));
 }
 
 TEST(KernelBehaviour, GammaTableFollowsTheDocumentedFormula) {
