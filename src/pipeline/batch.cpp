@@ -23,6 +23,26 @@ namespace imgshard::pipeline {
 
 using metrics::Phase;
 
+std::string one_line(std::string text) {
+  if (text.find_first_of("\r\n") == std::string::npos) return text;
+  const auto trim_back = [](std::string& s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  };
+  std::string out;
+  bool after_break = false;  // a line break was seen since the last character kept
+  for (const char c : text) {
+    if (c == '\n' || c == '\r') {
+      trim_back(out);  // the spaces before a break
+      after_break = true;
+    } else if (!after_break || (c != ' ' && c != '\t')) {  // not a space after a break
+      if (after_break && !out.empty()) out += ' ';
+      after_break = false;
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::uint64_t UnitResult::payload_bytes(std::size_t row_bytes) const {
   if (chunk_bytes.empty()) return count * row_bytes;
   std::uint64_t total = 0;
@@ -202,6 +222,9 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
               pipeline_.run(state.decoded.rgb, state.out, state.scratch);
             }
             std::memcpy(result.pixels.data() + i * row_bytes_, state.out.data, row_bytes_);
+          } catch (const cv::Exception& e) {  // its what() is OpenCV's banner, file and line
+            status = io::ImageStatus::kernel_failed;
+            error = fmt::format("OpenCV: {}", e.err);
           } catch (const std::exception& e) {
             status = io::ImageStatus::kernel_failed;
             error = e.what();
@@ -226,7 +249,7 @@ void BatchRunner::run(const WorkUnit& unit, UnitResult& result, metrics::PhaseTi
       }
       result.status[i] = static_cast<std::uint8_t>(status);
       if (status != io::ImageStatus::ok) {
-        result.errors[i] = std::move(error);
+        result.errors[i] = one_line(std::move(error));
         std::memset(result.pixels.data() + i * row_bytes_, 0, row_bytes_);
       }
       if (compress) {

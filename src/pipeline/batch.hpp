@@ -34,6 +34,10 @@ struct WorkUnit {
   }
 };
 
+// A failed image's reason as /errors holds it, one line (SPEC): each line break, with the
+// spaces around it, becomes one space, and none ends it (OpenCV's messages end in "\n").
+std::string one_line(std::string text);
+
 // What a unit gives back, row by row in index order.
 struct UnitResult {
   std::uint64_t id = 0;
@@ -43,7 +47,7 @@ struct UnitResult {
                                            // compression, the rows' gzip'ed chunks back to back
   std::vector<std::uint32_t> chunk_bytes;  // with compression: each row's chunk size; else empty
   std::vector<std::uint8_t> status;        // io::ImageStatus per image
-  std::vector<std::string> errors;         // "" when ok
+  std::vector<std::string> errors;         // "" when ok; else one line (one_line)
   std::vector<std::int32_t> orig_shape;    // count x 3: height, width, channels (0s when unknown)
   std::uint64_t bytes_read = 0;
   bool rows_written = false;               // the rows are in the output file already (written by

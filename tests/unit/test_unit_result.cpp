@@ -1,5 +1,6 @@
-// Where a unit's row buffer lies: on a page (the rows go to disk with O_DIRECT), and a large
-// one on huge pages (its first touch costs one fault per 2 MiB, not per 4 KiB).
+// What a unit's result holds: its row buffer, on a page (the rows go to disk with O_DIRECT)
+// and, when large, on huge pages (its first touch costs one fault per 2 MiB, not per 4 KiB);
+// its failed images' reasons, one line each.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -9,9 +10,11 @@
 #include <sstream>
 #include <string>
 
+#include "pipeline/batch.hpp"
 #include "pipeline/page_buffer.hpp"
 
 using imgshard::pipeline::kPageAlign;
+using imgshard::pipeline::one_line;
 using imgshard::pipeline::PageBuffer;
 
 namespace {
@@ -50,4 +53,15 @@ TEST(PageBuffer, AUnitOfRowsStartsOnAHugePageAndAsksForHugePages) {
   if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage"))
     GTEST_SKIP() << "this kernel has no transparent huge pages";
   EXPECT_NE(vm_flags(b.data()).find(" hg"), std::string::npos) << vm_flags(b.data());  // MADV_HUGEPAGE
+}
+
+TEST(UnitResult, AReasonIsOneLine) {
+  // cv::Exception's what(), as a kernel running out of memory threw it: it ended in "\n", so
+  // /errors held two lines and the run's summary printed a blank one.
+  EXPECT_EQ(one_line("OpenCV(4.6.0) alloc.cpp:73: error: (-4:Insufficient memory) Failed to allocate 9 bytes\n"),
+            "OpenCV(4.6.0) alloc.cpp:73: error: (-4:Insufficient memory) Failed to allocate 9 bytes");
+  EXPECT_EQ(one_line("first line  \r\n   second\n\nthird"), "first line second third");
+  EXPECT_EQ(one_line("\n  leading"), "leading");
+  EXPECT_EQ(one_line("  kept as it is\t"), "  kept as it is\t");  // no break: untouched
+  EXPECT_EQ(one_line(""), "");
 }
