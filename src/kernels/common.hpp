@@ -38,6 +38,15 @@ inline std::optional<cv::Size> step_size(double width, double height, cv::Size s
   return cv::Size(int(w), int(h));
 }
 
+// The reason an image fails a step where step_size gave nullopt: "<step>: this WxH image
+// would become AxB<when>, over N pixels".
+inline std::string step_size_refusal(std::string_view step, cv::Size source, double width, double height,
+                                     std::string_view when = "") {
+  return fmt::format("{}: this {}x{} image would become {:.0f}x{:.0f}{}, over {:.0f} pixels", step, source.width,
+                     source.height, std::round(width), std::round(height), when,
+                     std::max(kMaxStepPixels, double(source.width) * source.height));
+}
+
 // Filters, point operations, mirrors: the output has the input's shape.
 class SameShape : public Kernel {
  public:

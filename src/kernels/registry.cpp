@@ -194,7 +194,8 @@ std::vector<double> ArgValues::numbers(const std::string& name) const {
   std::size_t start = 0;
   while (true) {
     std::size_t slash = t.find('/', start);
-    result.push_back(*parse_double(std::string_view(t).substr(start, slash == std::string::npos ? std::string::npos : slash - start)));
+    const std::string_view part = std::string_view(t).substr(start, slash == std::string::npos ? slash : slash - start);
+    result.push_back(*parse_double(part));  // as validated: std::stod refuses subnormals
     if (slash == std::string::npos) break;
     start = slash + 1;
   }

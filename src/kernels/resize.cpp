@@ -49,7 +49,6 @@ class Resize final : public Kernel {
     return out;
   }
 
-  // The size the whole source is scaled to before the crop or the padding.
   // The size the source is resampled to, before the crop or within the pad; nullopt where
   // that is no image to make (step_size: only mode=crop of a long, thin source grows so).
   std::optional<cv::Size> scaled_size(cv::Size src) const {
@@ -65,10 +64,7 @@ class Resize final : public Kernel {
   cv::Size checked_scaled_size(cv::Size src) const {
     if (const auto scaled = scaled_size(src)) return *scaled;
     const double s = std::max(double(size_.width) / src.width, double(size_.height) / src.height);
-    throw KernelError(fmt::format("resize mode=crop: this {}x{} image would become {:.0f}x{:.0f} before the crop, "
-                                  "over {:.0f} pixels",
-                                  src.width, src.height, std::round(src.width * s), std::round(src.height * s),
-                                  std::max(kMaxStepPixels, double(src.width) * src.height)));
+    throw KernelError(step_size_refusal("resize mode=crop", src, src.width * s, src.height * s, " before the crop"));
   }
 
   void apply(const cv::Mat& in, cv::Mat& out) const override {

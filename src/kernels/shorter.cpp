@@ -33,9 +33,8 @@ class Shorter final : public Kernel {
     const double longer = double(tall ? src.height : src.width) * side_ / (tall ? src.width : src.height);
     const auto size = tall ? step_size(side_, longer, src) : step_size(longer, side_, src);
     if (!size)
-      throw KernelError(fmt::format("shorter={}: this {}x{} image would become {:.0f}x{:.0f}, over {:.0f} pixels",
-                                    side_, src.width, src.height, tall ? side_ : longer, tall ? longer : side_,
-                                    std::max(kMaxStepPixels, double(src.width) * src.height)));
+      throw KernelError(step_size_refusal(fmt::format("shorter={}", side_), src, tall ? side_ : longer,
+                                          tall ? longer : side_));
     return {std::max(1, size->width), std::max(1, size->height)};
   }
 
